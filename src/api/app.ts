@@ -1,0 +1,116 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import { type Readiness, routes } from '../contracts/index.ts';
+import { AppError, type IdGenerator } from '../core/index.ts';
+import type { Authenticator, IdentityService } from '../identity/index.ts';
+import type { AgentService, ApplyService, ModelBackendService } from '../registry/index.ts';
+import { toHonoPath } from './bind-route.ts';
+import type { AppEnv } from './context.ts';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
+import { agentRoutes } from './routes/agents.ts';
+import { applyRoutes } from './routes/apply.ts';
+import { identityRoutes } from './routes/identity.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { modelBackendRoutes } from './routes/model-backends.ts';
+
+export interface ApiDeps {
+  authenticator: Authenticator;
+  agents: AgentService;
+  modelBackends: ModelBackendService;
+  apply: ApplyService;
+  identity: IdentityService;
+  readiness: (signal: AbortSignal) => Promise<Readiness>;
+  logger: Logger;
+  ids: IdGenerator;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Path patterns of every route, to tell 405 (known path, other method) from 404. */
+function routeMatchers(): Array<{ method: string; regex: RegExp }> {
+  return Object.values(routes).map((route) => {
+    const source = route.path
+      .split('/')
+      .map((segment) => segment.replace(/\{\w+\}/g, '[^/]+').replace(/[.]/g, '\\.'))
+      .join('/');
+    return { method: route.method.toUpperCase(), regex: new RegExp(`^${source}$`) };
+  });
+}
+
+/** The HTTP API: every route of contracts' route table, problem+json errors, request ids, body limits. */
+export function createApp(deps: ApiDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const matchers = routeMatchers();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : deps.ids.next();
+    c.set('requestId', requestId);
+    c.set('caller', undefined);
+    c.set('logger', deps.logger.child({ requestId }));
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', requestId);
+    const caller = c.get('caller');
+    c.get('logger').info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        ...(caller ? { tenant: caller.tenantName, principal: caller.principalName } : {}),
+      },
+      'request',
+    );
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new AppError(
+          'PAYLOAD_TOO_LARGE',
+          `the request body is over the limit of ${deps.bodyLimitBytes} bytes`,
+        );
+      },
+    }),
+  );
+
+  metaRoutes(app, deps.authenticator, deps.readiness, deps.version);
+  identityRoutes(app, deps.authenticator, deps.identity);
+  agentRoutes(app, deps.authenticator, deps.agents);
+  modelBackendRoutes(app, deps.authenticator, deps.modelBackends);
+  applyRoutes(app, deps.authenticator, deps.apply);
+
+  app.notFound((c) => {
+    const path = c.req.path;
+    const allowed = matchers.filter((m) => m.regex.test(path)).map((m) => m.method);
+    const error =
+      allowed.length > 0
+        ? new AppError(
+            'METHOD_NOT_ALLOWED',
+            `${c.req.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(', ')}`,
+          )
+        : new AppError('ROUTE_NOT_FOUND', `no route ${c.req.method} ${path}; see /api/v1/openapi.json`);
+    const problem = toProblem(error, path, c.get('requestId'));
+    if (allowed.length > 0) c.header('allow', [...new Set(allowed)].join(', '));
+    return c.body(JSON.stringify(problem), problem.status as 404, { 'content-type': PROBLEM_CONTENT_TYPE });
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? deps.ids.next();
+    const problem = toProblem(error, c.req.path, requestId);
+    const logger = c.get('logger') ?? deps.logger;
+    if (problem.status >= 500) logger.error({ err: error, requestId }, 'request failed');
+    else logger.debug({ code: problem.code, requestId }, 'request rejected');
+    return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
+  });
+
+  return app;
+}
+
+export { toHonoPath };

@@ -1,0 +1,5 @@
+export { type ApiDeps, createApp } from './app.ts';
+export { parseYamlDocuments } from './body.ts';
+export type { AppEnv } from './context.ts';
+export { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
+export { type RunningServer, startServer } from './server.ts';

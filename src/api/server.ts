@@ -1,0 +1,39 @@
+import type { Server } from 'node:http';
+import { type ServerType, serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import type { AppEnv } from './context.ts';
+
+export interface RunningServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  host: string;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to timeoutMs, then closes
+   * what is left) and resolves when the socket is closed.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Serves the app over node:http; resolves once listening. */
+export function startServer(app: Hono<AppEnv>, host: string, port: number): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    let server: ServerType;
+    const onError = (error: Error) => reject(error);
+    server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+      const http = server as Server;
+      http.off('error', onError);
+      resolve({
+        port: info.port,
+        host,
+        close: (timeoutMs) =>
+          new Promise<void>((done) => {
+            http.close(() => done());
+            http.closeIdleConnections();
+            const timer = setTimeout(() => http.closeAllConnections(), timeoutMs);
+            timer.unref();
+          }),
+      });
+    });
+    (server as Server).once('error', onError);
+  });
+}

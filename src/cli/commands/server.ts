@@ -1,0 +1,120 @@
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import type { Platform } from '../../main.ts';
+import type { CliRuntime } from '../runtime.ts';
+
+interface ServerFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+function serverOptions(command: Command): Command {
+  return command
+    .option('--host <host>', 'address to listen on (default 127.0.0.1; env AGENTICAI_HOST)')
+    .option('--port <port>', 'port (default 7070; env AGENTICAI_PORT)')
+    .option('--data-dir <dir>', 'embedded store and admin.key (default ./.agenticai; env AGENTICAI_DATA_DIR)')
+    .option('--config <file>', 'config file (default ./agenticai.yaml if present; env AGENTICAI_CONFIG)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error (env AGENTICAI_LOG_LEVEL)');
+}
+
+async function runUntilStopped(runtime: CliRuntime, platform: Platform): Promise<void> {
+  const signal = await runtime.stopSignal();
+  runtime.printer.err(`received ${signal}: finishing in-flight requests, then stopping`);
+  await platform.close();
+}
+
+function banner(runtime: CliRuntime, platform: Platform, startupMs: number): string {
+  const dataDir = relative(runtime.cwd, platform.config.dataDir) || '.';
+  const keyFile = relative(runtime.cwd, platform.adminKeyFile);
+  const store = platform.database.kind === 'pglite' ? `PGlite in ${dataDir}` : 'PostgreSQL';
+  const lines = [
+    `agenticai ${runtime.version} is up at ${platform.url}  (store: ${store}; ready in ${(startupMs / 1000).toFixed(1)} s)`,
+    '',
+  ];
+  if (platform.bootstrap.generatedKey) {
+    lines.push(
+      `Admin API key (shown once; saved to ${keyFile}, mode 0600):`,
+      `  ${platform.bootstrap.generatedKey}`,
+      '',
+    );
+  } else if (platform.config.bootstrapAdminKey) {
+    lines.push(`Admin API key: the one in AGENTICAI_BOOTSTRAP_ADMIN_KEY (also saved to ${keyFile}).`, '');
+  } else {
+    lines.push(`Admin API key: created on the first start, saved in ${keyFile}.`, '');
+  }
+  lines.push(
+    'Point actl (or curl) at it:',
+    `  export AGENTICAI_SERVER=${platform.url}`,
+    `  export AGENTICAI_API_KEY=$(cat ${keyFile})`,
+    '',
+  );
+  if (platform.demoLoaded.length > 0) lines.push(`Demo loaded: ${platform.demoLoaded.join(', ')}`, '');
+  lines.push(
+    'Try:',
+    '  bin/actl get agents',
+    '  bin/actl describe agent secops-triage',
+    '  bin/actl apply -f examples/agents/',
+    `  curl -s ${platform.url}/api/v1/openapi.json | head -c 200`,
+    '',
+    'Stop with Ctrl-C.',
+  );
+  return lines.join('\n');
+}
+
+export function registerServer(program: Command, runtime: CliRuntime): void {
+  serverOptions(
+    program
+      .command('up')
+      .description(
+        'Start everything in one process on this machine: API server, embedded store, demo agents',
+      ),
+  ).action(async (flags: ServerFlags) => {
+    const started = performance.now();
+    // Loaded on demand: the server's dependencies (PGlite, Postgres, HTTP) stay out of client commands.
+    const { loadConfig, startPlatform } = await import('../../main.ts');
+    const config = loadConfig({
+      flags: {
+        host: flags.host,
+        port: flags.port,
+        dataDir: flags.dataDir,
+        config: flags.config,
+        logLevel: flags.logLevel,
+        demo: true,
+      } as never,
+      env: { AGENTICAI_LOG_LEVEL: 'warn', ...runtime.env },
+      cwd: runtime.cwd,
+    });
+    const platform = await startPlatform(config);
+    runtime.printer.out(banner(runtime, platform, performance.now() - started));
+    await runUntilStopped(runtime, platform);
+  });
+
+  serverOptions(
+    program
+      .command('serve')
+      .description('Run the API server (team setup: DATABASE_URL, REDIS_URL; run several replicas)'),
+  ).action(async (flags: ServerFlags) => {
+    const { loadConfig, startPlatform } = await import('../../main.ts');
+    const config = loadConfig({
+      flags: {
+        host: flags.host,
+        port: flags.port,
+        dataDir: flags.dataDir,
+        config: flags.config,
+        logLevel: flags.logLevel,
+      } as never,
+      env: runtime.env,
+      cwd: runtime.cwd,
+    });
+    const platform = await startPlatform(config);
+    if (platform.bootstrap.generatedKey) {
+      runtime.printer.err(
+        `Admin API key (shown once; saved to ${platform.adminKeyFile}): ${platform.bootstrap.generatedKey}`,
+      );
+    }
+    await runUntilStopped(runtime, platform);
+  });
+}

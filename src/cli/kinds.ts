@@ -1,0 +1,161 @@
+import {
+  type Agent,
+  type AgenticClient,
+  API_VERSION,
+  type ApiKey,
+  type ModelBackend,
+  type Principal,
+  type Route,
+  routes,
+  type Tenant,
+} from '../contracts/index.ts';
+import { UsageError } from './exit-codes.ts';
+import { age, type Column } from './output.ts';
+
+/** What `get`, `describe` and `delete` need to know about one kind. */
+export interface KindInfo<T> {
+  /** Singular, as in `agent/secops-triage`. */
+  singular: string;
+  aliases: readonly string[];
+  list: Route;
+  get: Route;
+  remove?: Route;
+  /** Path parameter the name goes into. */
+  key: 'name' | 'id';
+  nameOf: (item: T) => string;
+  columns: readonly Column<T>[];
+}
+
+const agentColumns: Column<Agent>[] = [
+  { header: 'NAME', value: (a) => a.metadata.name },
+  {
+    header: 'ACTIVE',
+    value: (a) => (a.status.activeVersion === null ? '-' : String(a.status.activeVersion)),
+  },
+  { header: 'LATEST', value: (a) => String(a.status.latestVersion) },
+  { header: 'STATUS', value: (a) => a.status.phase },
+  { header: 'RUNTIME', value: (a) => a.spec.runtime },
+  { header: 'MODEL', value: (a) => `${a.spec.model.backend}/${a.spec.model.name}` },
+  { header: 'AGE', value: (a) => age(a.metadata.createdAt) },
+];
+
+const backendColumns: Column<ModelBackend>[] = [
+  { header: 'NAME', value: (b) => b.metadata.name },
+  { header: 'TYPE', value: (b) => b.spec.type },
+  { header: 'ENDPOINT', value: (b) => b.spec.endpoint },
+  { header: 'MODELS', value: (b) => b.spec.models.join(',') },
+  { header: 'AGE', value: (b) => age(b.metadata.createdAt) },
+];
+
+const tenantColumns: Column<Tenant>[] = [
+  { header: 'NAME', value: (t) => t.name },
+  { header: 'DISPLAY NAME', value: (t) => t.displayName },
+  { header: 'AGE', value: (t) => age(t.createdAt) },
+];
+
+const principalColumns: Column<Principal>[] = [
+  { header: 'NAME', value: (p) => p.name },
+  { header: 'KIND', value: (p) => p.kind },
+  { header: 'ROLES', value: (p) => p.roles.join(',') },
+  { header: 'DISABLED', value: (p) => String(p.disabled) },
+  { header: 'AGE', value: (p) => age(p.createdAt) },
+];
+
+const apiKeyColumns: Column<ApiKey>[] = [
+  { header: 'ID', value: (k) => k.id },
+  { header: 'NAME', value: (k) => k.name },
+  { header: 'PRINCIPAL', value: (k) => k.principal },
+  { header: 'PREFIX', value: (k) => `${k.prefix}…` },
+  { header: 'EXPIRES', value: (k) => k.expiresAt ?? 'never' },
+  { header: 'LAST USED', value: (k) => (k.lastUsedAt ? `${age(k.lastUsedAt)} ago` : 'never') },
+  {
+    header: 'STATUS',
+    value: (k) =>
+      k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active',
+  },
+];
+
+export const KINDS = {
+  agents: {
+    singular: 'agent',
+    aliases: ['agent', 'agents', 'ag'],
+    list: routes.listAgents,
+    get: routes.getAgent,
+    remove: routes.deleteAgent,
+    key: 'name',
+    nameOf: (a: Agent) => a.metadata.name,
+    columns: agentColumns,
+  } satisfies KindInfo<Agent>,
+  modelbackends: {
+    singular: 'modelbackend',
+    aliases: ['modelbackend', 'modelbackends', 'model-backend', 'model-backends', 'mb'],
+    list: routes.listModelBackends,
+    get: routes.getModelBackend,
+    remove: routes.deleteModelBackend,
+    key: 'name',
+    nameOf: (b: ModelBackend) => b.metadata.name,
+    columns: backendColumns,
+  } satisfies KindInfo<ModelBackend>,
+  tenants: {
+    singular: 'tenant',
+    aliases: ['tenant', 'tenants'],
+    list: routes.listTenants,
+    get: routes.getTenant,
+    remove: routes.deleteTenant,
+    key: 'name',
+    nameOf: (t: Tenant) => t.name,
+    columns: tenantColumns,
+  } satisfies KindInfo<Tenant>,
+  principals: {
+    singular: 'principal',
+    aliases: ['principal', 'principals', 'user', 'users', 'serviceaccount', 'serviceaccounts', 'sa'],
+    list: routes.listPrincipals,
+    get: routes.getPrincipal,
+    remove: routes.deletePrincipal,
+    key: 'name',
+    nameOf: (p: Principal) => p.name,
+    columns: principalColumns,
+  } satisfies KindInfo<Principal>,
+  apikeys: {
+    singular: 'apikey',
+    aliases: ['apikey', 'apikeys', 'api-key', 'api-keys'],
+    list: routes.listApiKeys,
+    get: routes.getApiKey,
+    key: 'id',
+    nameOf: (k: ApiKey) => k.id,
+    columns: apiKeyColumns,
+  } satisfies KindInfo<ApiKey>,
+} as const;
+
+export type KindName = keyof typeof KINDS;
+export const KIND_WORDS: string[] = Object.values(KINDS).flatMap((k) => [...k.aliases]);
+
+export function resolveKind(word: string): { name: KindName; info: KindInfo<unknown> } {
+  const lower = word.toLowerCase();
+  for (const [name, info] of Object.entries(KINDS)) {
+    if ((info.aliases as readonly string[]).includes(lower))
+      return { name: name as KindName, info: info as unknown as KindInfo<unknown> };
+  }
+  throw new UsageError(`unknown kind "${word}"; use one of: ${Object.keys(KINDS).join(', ')}`);
+}
+
+/** Every item of a list, following cursors. */
+export async function listAll(
+  client: AgenticClient,
+  route: Route,
+  query: Record<string, string> = {},
+): Promise<unknown[]> {
+  const items: unknown[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = (
+      await client.callRaw(route, { query: { ...query, limit: 500, ...(cursor ? { cursor } : {}) } } as never)
+    ).body as { items: unknown[]; nextCursor: string | null };
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}
+
+/** The kubectl-style list envelope for -o json / yaml. */
+export const listEnvelope = (items: unknown[]) => ({ apiVersion: API_VERSION, kind: 'List', items });

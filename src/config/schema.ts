@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const MiB = 1024 * 1024;
+
+export const OidcConfigSchema = z.strictObject({
+  issuer: z.url().describe('Expected `iss` of bearer JWTs'),
+  audience: z.string().min(1).describe('Expected `aud`'),
+  jwksUrl: z.url().describe('Where the signing keys are published'),
+  tenantClaim: z.string().min(1).default('tenant').describe('Claim naming the tenant'),
+  rolesClaim: z.string().min(1).default('roles').describe('Claim listing roles (array or space-separated)'),
+  defaultTenant: z.string().optional().describe('Tenant for tokens without the tenant claim'),
+});
+
+/** The whole server configuration. Parsed once, in main.ts; nothing else reads process.env. */
+export const ConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(7070),
+  dataDir: z.string().min(1).default('./.agenticai').describe('PGlite files and admin.key live here'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'databaseUrl must be a postgres:// URL')
+    .optional()
+    .describe('PostgreSQL server; unset means embedded PGlite in dataDir'),
+  databaseSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'databaseSchema must be a lowercase SQL identifier')
+    .optional()
+    .describe('Postgres schema to use (default public); lets several installs share one database'),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'redisUrl must be a redis:// URL')
+    .optional()
+    .describe('Redis for the shared cache; unset means an in-process cache'),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * MiB)
+    .default(MiB),
+  bootstrapAdminKey: z.string().min(8, 'the bootstrap admin key needs at least 8 characters').optional(),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  demo: z.boolean().default(false).describe('Load the example agents into a fresh store'),
+  oidc: OidcConfigSchema.optional(),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type OidcConfig = z.infer<typeof OidcConfigSchema>;

@@ -1,0 +1,188 @@
+import type { z } from 'zod';
+import { ERROR_CODES, type Problem, ProblemSchema } from './errors.ts';
+import type { Route, RouteInput, RouteOutput } from './route.ts';
+
+/** The server answered with a problem+json (or another non-2xx) body. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+  constructor(problem: Problem) {
+    super(problem.detail);
+    this.name = 'ApiError';
+    this.status = problem.status;
+    this.problem = problem;
+  }
+}
+
+/** The server could not be reached at all. */
+export class ConnectionError extends Error {
+  readonly url: string;
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach the server at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'ConnectionError';
+    this.url = url;
+  }
+}
+
+export interface ClientOptions {
+  baseUrl: string;
+  apiKey?: string;
+  fetch?: typeof fetch;
+  userAgent?: string;
+}
+
+export interface RawResponse<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** Fills `{name}` templates; every value is percent-encoded, so a name can never add a path segment. */
+export function fillPath(template: string, params: Record<string, unknown> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (_match, key: string) => {
+    const value = params?.[key];
+    if (value === undefined || value === null) throw new TypeError(`missing path parameter ${key}`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+/** JSON.parse that reports failure as a value instead of throwing. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function problemFrom(status: number, text: string, path: string): Problem {
+  const json = parseJson(text);
+  if (json.ok) {
+    const parsed = ProblemSchema.safeParse(json.value);
+    if (parsed.success) return parsed.data;
+  }
+  const code = status === 404 ? 'ROUTE_NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'INVALID_REQUEST';
+  return {
+    type: 'about:blank',
+    title: `HTTP ${status}`,
+    status,
+    detail: text.slice(0, 500) || `HTTP ${status}`,
+    code: ERROR_CODES.includes(code) ? code : 'INTERNAL',
+    instance: path,
+  };
+}
+
+/** A typed client over the route table: the CLI, the console and the SDK talk to the server only through it. */
+export class AgenticClient {
+  readonly baseUrl: string;
+  readonly #apiKey: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #userAgent: string;
+
+  constructor(options: ClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#fetch = options.fetch ?? fetch;
+    this.#userAgent = options.userAgent ?? 'agenticai-client';
+  }
+
+  /** Calls a route and returns the parsed body. Throws ApiError on a non-2xx answer. */
+  async call<R extends Route>(route: R, input: RouteInput<R>): Promise<RouteOutput<R>> {
+    return (await this.callRaw(route, input)).body;
+  }
+
+  /** Like call, and also returns the status and headers (ETag, x-request-id). */
+  async callRaw<R extends Route>(route: R, input: RouteInput<R>): Promise<RawResponse<RouteOutput<R>>> {
+    const { params, query, body, headers, signal } = input as {
+      params?: Record<string, unknown>;
+      query?: Record<string, unknown>;
+      body?: unknown;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    };
+    return this.send(route.method, fillPath(route.path, params), {
+      query,
+      body,
+      headers,
+      signal,
+      responseSchema: route.success.schema,
+    });
+  }
+
+  /** Sends a raw body (e.g. YAML manifests) to a route that accepts one. */
+  async send<T>(
+    method: string,
+    path: string,
+    options: {
+      query?: Record<string, unknown> | undefined;
+      body?: unknown;
+      rawBody?: string;
+      contentType?: string;
+      headers?: Record<string, string> | undefined;
+      signal?: AbortSignal | undefined;
+      responseSchema?: z.ZodType | undefined;
+    } = {},
+  ): Promise<RawResponse<T>> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    let requestBody: string | undefined;
+    if (options.rawBody !== undefined) {
+      requestBody = options.rawBody;
+      headers['content-type'] = options.contentType ?? 'application/octet-stream';
+    } else if (options.body !== undefined) {
+      requestBody = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    Object.assign(headers, options.headers);
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method: method.toUpperCase(),
+        headers,
+        body: requestBody,
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new ConnectionError(this.baseUrl, error);
+    }
+    const text = await response.text();
+    if (!response.ok) throw new ApiError(problemFrom(response.status, text, url.pathname));
+    if (text.length === 0)
+      return { status: response.status, body: undefined as T, headers: response.headers };
+    const parsed = parseJson(text);
+    if (!parsed.ok)
+      throw this.#contractError(
+        url.pathname,
+        `the server sent a body that is not JSON: ${text.slice(0, 200)}`,
+      );
+    if (options.responseSchema) {
+      const checked = options.responseSchema.safeParse(parsed.value);
+      if (!checked.success) {
+        throw this.#contractError(
+          url.pathname,
+          `the response does not match the API contract: ${checked.error.message}`,
+        );
+      }
+      return { status: response.status, body: checked.data as T, headers: response.headers };
+    }
+    return { status: response.status, body: parsed.value as T, headers: response.headers };
+  }
+
+  #contractError(path: string, detail: string): ApiError {
+    return new ApiError({
+      type: 'about:blank',
+      title: 'Bad response',
+      status: 502,
+      detail,
+      code: 'UPSTREAM_ERROR',
+      instance: path,
+    });
+  }
+}

@@ -1,0 +1,23 @@
+export { canonicalJson, contentHash, sha256Hex } from './canonical-json.ts';
+export { type Clock, systemClock } from './clock.ts';
+export {
+  decodeCursor,
+  encodeCursor,
+  IdCursorSchema,
+  NameCursorSchema,
+  VersionCursorSchema,
+} from './cursor.ts';
+export {
+  AppError,
+  type AppErrorOptions,
+  assertNever,
+  conflict,
+  denied,
+  invalid,
+  isAppError,
+  notFound,
+} from './errors.ts';
+export { type IdGenerator, uuidv7Ids } from './ids.ts';
+export { fieldErrorsOf, parseOrThrow, toPointer } from './validation.ts';
+
+export { VERSION } from './version.ts';

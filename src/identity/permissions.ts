@@ -1,0 +1,52 @@
+import { type Permission, PLATFORM_TENANT, type Role } from '../contracts/index.ts';
+
+const READ: Permission[] = ['agents:read', 'model-backends:read'];
+
+/**
+ * Which role holds which permission, within its own tenant. The one place this is decided;
+ * a test pins it.
+ */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  viewer: READ,
+  approver: READ,
+  developer: [...READ, 'agents:write'],
+  operator: [...READ, 'agents:write', 'model-backends:write', 'metrics:read'],
+  admin: [
+    ...READ,
+    'agents:write',
+    'model-backends:write',
+    'principals:read',
+    'principals:write',
+    'api-keys:read',
+    'api-keys:write',
+    'tenants:read',
+    'metrics:read',
+  ],
+};
+
+/** Held only by admins of the platform tenant: they create and delete tenants. */
+export const PLATFORM_PERMISSIONS: readonly Permission[] = ['tenants:write'];
+
+/** The caller of a request, after authentication. */
+export interface Caller {
+  principalId: string;
+  principalName: string;
+  tenantId: string;
+  tenantName: string;
+  roles: Role[];
+  permissions: ReadonlySet<Permission>;
+  authMethod: 'api_key' | 'jwt';
+  /** Admin of the platform tenant: may act on other tenants' identities and create tenants. */
+  platformAdmin: boolean;
+}
+
+export function permissionsOf(
+  roles: readonly Role[],
+  tenantName: string,
+): { permissions: Set<Permission>; platformAdmin: boolean } {
+  const permissions = new Set<Permission>();
+  for (const role of roles) for (const permission of ROLE_PERMISSIONS[role]) permissions.add(permission);
+  const platformAdmin = tenantName === PLATFORM_TENANT && roles.includes('admin');
+  if (platformAdmin) for (const permission of PLATFORM_PERMISSIONS) permissions.add(permission);
+  return { permissions, platformAdmin };
+}

@@ -1,0 +1,202 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Logger, pino } from 'pino';
+import { createApp, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
+import type { Config } from './config/index.ts';
+import type { Readiness } from './contracts/index.ts';
+import { type Clock, type IdGenerator, systemClock, uuidv7Ids, VERSION } from './core/index.ts';
+import {
+  Authenticator,
+  type BootstrapResult,
+  bootstrapPlatform,
+  IdentityService,
+  JoseJwtVerifier,
+  type JwtOptions,
+} from './identity/index.ts';
+import { AgentService, ApplyService, ModelBackendService } from './registry/index.ts';
+import {
+  type Cache,
+  type Database,
+  MemoryCache,
+  migrateToLatest,
+  openDatabase,
+  pendingMigrations,
+  RedisCache,
+  SqlCredentialLookup,
+  SqlIdentityTransactions,
+  SqlRegistryTransactions,
+  SqlTenantStore,
+} from './store/index.ts';
+
+export const EXAMPLE_AGENTS_DIR = fileURLToPath(new URL('../examples/agents/', import.meta.url));
+export const ADMIN_KEY_FILE = 'admin.key';
+
+export interface PlatformOptions {
+  logger?: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+/** A started platform: the HTTP server and what it needs, ready to close. */
+export interface Platform {
+  url: string;
+  port: number;
+  config: Config;
+  database: Database;
+  cache: Cache;
+  bootstrap: BootstrapResult;
+  adminKeyFile: string;
+  /** Names of the demo objects loaded on this start (empty unless demo and a fresh store). */
+  demoLoaded: string[];
+  close(): Promise<void>;
+}
+
+function writeAdminKey(dataDir: string, key: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = join(dataDir, ADMIN_KEY_FILE);
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+function readManifestDir(dir: string): unknown[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .flatMap((file) => parseYamlDocuments(readFileSync(join(dir, file), 'utf8')));
+}
+
+/**
+ * The composition root: opens the store (PGlite or Postgres), migrates, bootstraps the platform
+ * tenant and admin key, wires every component and serves HTTP. Throws if any of it fails, after
+ * closing what it opened.
+ */
+export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'agenticai' } });
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? uuidv7Ids;
+  const dataDir = resolve(config.dataDir);
+  const started = performance.now();
+
+  const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
+  let cache: Cache | undefined;
+  let server: RunningServer | undefined;
+  try {
+    const applied = await migrateToLatest(database.db, database.schema);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    cache = config.redisUrl ? await RedisCache.connect({ url: config.redisUrl }) : new MemoryCache();
+
+    const tenants = new SqlTenantStore(database.db);
+    const identityTransactions = new SqlIdentityTransactions(database.db);
+    const credentials = new SqlCredentialLookup(database.db);
+    const registryTransactions = new SqlRegistryTransactions(database.db);
+
+    const bootstrap = await bootstrapPlatform(
+      { tenants, transactions: identityTransactions, credentials, clock, ids },
+      config.bootstrapAdminKey,
+    );
+    const adminKey = bootstrap.generatedKey ?? config.bootstrapAdminKey;
+    const adminKeyFile = join(dataDir, ADMIN_KEY_FILE);
+    if (adminKey) writeAdminKey(dataDir, adminKey);
+
+    const agents = new AgentService(registryTransactions, clock, ids);
+    const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
+    const apply = new ApplyService(registryTransactions, clock, ids);
+    const identity = new IdentityService(tenants, identityTransactions, clock, ids);
+
+    const demoLoaded: string[] = [];
+    if (config.demo && bootstrap.freshStore) {
+      const result = await apply.apply(bootstrap.tenant.id, readManifestDir(EXAMPLE_AGENTS_DIR), {
+        dryRun: false,
+        draft: false,
+        mayWrite: () => true,
+      });
+      demoLoaded.push(...result.items.map((item) => `${item.kind}/${item.name}`));
+      logger.info({ objects: demoLoaded }, 'demo objects loaded');
+    }
+
+    let jwt: JwtOptions | undefined;
+    if (config.oidc) {
+      jwt = {
+        verifier: new JoseJwtVerifier(config.oidc),
+        tenantClaim: config.oidc.tenantClaim,
+        rolesClaim: config.oidc.rolesClaim,
+        defaultTenant: config.oidc.defaultTenant,
+      };
+    }
+    const authenticator = new Authenticator(credentials, tenants, clock, logger, jwt);
+
+    const readiness = async (): Promise<Readiness> => {
+      const checks: Readiness['checks'] = {};
+      try {
+        const pending = await pendingMigrations(database.db, database.schema);
+        checks.database = { ok: true, detail: database.kind };
+        checks.migrations =
+          pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` };
+      } catch (error) {
+        checks.database = { ok: false, detail: error instanceof Error ? error.message : 'unreachable' };
+      }
+      const ready = Object.values(checks).every((check) => check.ok) && checks.migrations !== undefined;
+      return { status: ready ? 'ready' : 'not_ready', checks };
+    };
+
+    const app = createApp({
+      authenticator,
+      agents,
+      modelBackends,
+      apply,
+      identity,
+      readiness,
+      logger,
+      ids,
+      bodyLimitBytes: config.bodyLimitBytes,
+      version: VERSION,
+    });
+    server = await startServer(app, config.host, config.port);
+    const displayHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${displayHost}:${server.port}`;
+    logger.info(
+      {
+        url,
+        store: database.kind,
+        cache: config.redisUrl ? 'redis' : 'memory',
+        startupMs: Math.round(performance.now() - started),
+      },
+      'agenticai is serving',
+    );
+
+    const openCache = cache;
+    const openServer = server;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port: server.port,
+      config,
+      database,
+      cache: openCache,
+      bootstrap,
+      adminKeyFile,
+      demoLoaded,
+      close: () => {
+        closing ??= (async () => {
+          logger.info('shutting down: draining requests');
+          await openServer.close(config.shutdownTimeoutMs);
+          await openCache.close();
+          await database.close();
+          logger.info('stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await server?.close(0);
+    await cache?.close();
+    await database.close();
+    throw error;
+  }
+}
+
+export { type Config, loadConfig } from './config/index.ts';
+export { VERSION } from './core/index.ts';

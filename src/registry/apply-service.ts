@@ -1,0 +1,154 @@
+import {
+  type ApplyResult,
+  type ApplyResultItem,
+  type FieldError,
+  MANIFEST_SCHEMAS,
+  type Manifest,
+  ManifestEnvelopeSchema,
+  type ManifestKind,
+} from '../contracts/index.ts';
+import { AppError, assertNever, type Clock, fieldErrorsOf, type IdGenerator } from '../core/index.ts';
+import { createAgent, reconcileAgent } from './agent-reconcile.ts';
+import { reconcileModelBackend } from './model-backend-service.ts';
+import type { RegistryStores, RegistryTransactions } from './ports.ts';
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  /** Keep changed agents as drafts instead of publishing them. */
+  draft: boolean;
+  /** Whether the caller may write objects of this kind. */
+  mayWrite: (kind: ManifestKind) => boolean;
+  signal?: AbortSignal | undefined;
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly result: ApplyResultItem[]) {
+    super('dry run');
+  }
+}
+
+/** Validates every manifest before writing any; the pointer of a problem is /items/<index>/<field>. */
+export function validateManifests(documents: readonly unknown[]): Manifest[] {
+  const errors: FieldError[] = [];
+  const manifests: Manifest[] = [];
+  const seen = new Map<string, number>();
+  documents.forEach((document, index) => {
+    const prefix = `/items/${index}`;
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+      errors.push({
+        pointer: prefix,
+        detail: 'a manifest must be a mapping with apiVersion, kind, metadata and spec',
+      });
+      return;
+    }
+    const envelope = ManifestEnvelopeSchema.safeParse(document);
+    if (!envelope.success) {
+      errors.push(...fieldErrorsOf(envelope.error, prefix));
+      return;
+    }
+    const parsed = MANIFEST_SCHEMAS[envelope.data.kind].safeParse(document);
+    if (!parsed.success) {
+      errors.push(...fieldErrorsOf(parsed.error, prefix));
+      return;
+    }
+    const manifest = parsed.data as Manifest;
+    const key = `${manifest.kind}/${manifest.metadata.name}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      errors.push({
+        pointer: `${prefix}/metadata/name`,
+        detail: `${key} appears twice (also item ${first})`,
+      });
+      return;
+    }
+    seen.set(key, index);
+    manifests.push(manifest);
+  });
+  if (errors.length > 0) {
+    const first = errors[0];
+    throw new AppError(
+      'INVALID_REQUEST',
+      `${errors.length} problem(s) in the manifests; nothing was applied. First: ${first?.pointer}: ${first?.detail}`,
+      { fieldErrors: errors },
+    );
+  }
+  return manifests;
+}
+
+/** `actl apply` and `POST /api/v1/apply`: declarative, idempotent, all or nothing. */
+export class ApplyService {
+  constructor(
+    private readonly transactions: RegistryTransactions,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
+
+  async apply(tenantId: string, documents: readonly unknown[], options: ApplyOptions): Promise<ApplyResult> {
+    const manifests = validateManifests(documents);
+    const forbidden = [...new Set(manifests.map((m) => m.kind))].filter((kind) => !options.mayWrite(kind));
+    if (forbidden.length > 0) {
+      throw new AppError(
+        'PERMISSION_DENIED',
+        `you may not write ${forbidden.join(', ')} objects; nothing was applied`,
+      );
+    }
+    try {
+      const items = await this.transactions.run(
+        tenantId,
+        async (stores) => {
+          const results: ApplyResultItem[] = [];
+          for (const manifest of manifests)
+            results.push(await this.applyOne(stores, manifest, options.draft));
+          if (options.dryRun) throw new DryRunRollback(results);
+          return results;
+        },
+        options.signal,
+      );
+      return { dryRun: false, items };
+    } catch (error) {
+      if (error instanceof DryRunRollback) return { dryRun: true, items: error.result };
+      throw error;
+    }
+  }
+
+  private async applyOne(
+    stores: RegistryStores,
+    manifest: Manifest,
+    draft: boolean,
+  ): Promise<ApplyResultItem> {
+    const name = manifest.metadata.name;
+    switch (manifest.kind) {
+      case 'Agent': {
+        const ctx = { agents: stores.agents, clock: this.clock, ids: this.ids };
+        const desired = {
+          name,
+          labels: manifest.metadata.labels ?? {},
+          annotations: manifest.metadata.annotations ?? {},
+          spec: manifest.spec,
+        };
+        const mode = draft ? 'draft' : 'publish';
+        const existing = await stores.agents.get(name, { lock: true });
+        if (!existing) {
+          const view = await createAgent(ctx, desired, mode);
+          return { kind: 'Agent', name, action: 'created', version: view.shown.version };
+        }
+        const { action, view } = await reconcileAgent(ctx, existing, desired, mode);
+        return {
+          kind: 'Agent',
+          name,
+          action,
+          version: draft ? view.agent.latestVersion : view.shown.version,
+        };
+      }
+      case 'ModelBackend': {
+        const { action } = await reconcileModelBackend(
+          { modelBackends: stores.modelBackends, clock: this.clock, ids: this.ids },
+          manifest,
+        );
+        return { kind: 'ModelBackend', name, action };
+      }
+      default:
+        return assertNever(manifest);
+    }
+  }
+}

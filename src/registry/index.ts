@@ -1,0 +1,18 @@
+export { AgentService, type ListQuery, type WriteOptions } from './agent-service.ts';
+export { VERSION_TRANSITIONS } from './agent-versions.ts';
+export { type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
+export { etagOf, expectedVersion } from './etag.ts';
+export { ModelBackendService } from './model-backend-service.ts';
+export type {
+  AgentChanges,
+  AgentRecord,
+  AgentStore,
+  AgentVersionRecord,
+  AgentView,
+  ListPage,
+  ModelBackendRecord,
+  ModelBackendStore,
+  RegistryStores,
+  RegistryTransactions,
+  VersionChanges,
+} from './ports.ts';

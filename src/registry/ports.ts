@@ -1,0 +1,111 @@
+import type { AgentSpec, AgentVersionStatus, Labels, ModelBackendSpec } from '../contracts/index.ts';
+
+export interface AgentRecord {
+  id: string;
+  name: string;
+  labels: Labels;
+  annotations: Record<string, string>;
+  activeVersion: number | null;
+  latestVersion: number;
+  resourceVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AgentVersionRecord {
+  agentId: string;
+  version: number;
+  status: AgentVersionStatus;
+  spec: AgentSpec;
+  specHash: string;
+  createdAt: Date;
+  publishedAt: Date | null;
+  deprecatedAt: Date | null;
+}
+
+/** An agent with the version it shows: the active one, else the latest. */
+export interface AgentView {
+  agent: AgentRecord;
+  shown: AgentVersionRecord;
+}
+
+export interface ListPage<C> {
+  limit: number;
+  after?: C | undefined;
+}
+
+export interface AgentChanges {
+  labels?: Labels;
+  annotations?: Record<string, string>;
+  activeVersion?: number | null;
+  latestVersion?: number;
+}
+
+export interface VersionChanges {
+  status?: AgentVersionStatus;
+  spec?: AgentSpec;
+  specHash?: string;
+  publishedAt?: Date | null;
+  deprecatedAt?: Date | null;
+}
+
+/**
+ * Agents and their versions within one tenant. Every method runs inside the caller's tenant
+ * transaction; an agent of another tenant is indistinguishable from a missing one.
+ */
+export interface AgentStore {
+  /** Returns null if absent. `lock` takes a row lock until the transaction ends. */
+  get(name: string, options?: { lock?: boolean }): Promise<AgentView | null>;
+  /** Ordered by name; `labels` must all match. */
+  list(page: ListPage<string>, labels?: Labels): Promise<AgentView[]>;
+  /** Throws ALREADY_EXISTS if the name is taken. */
+  insert(agent: Omit<AgentRecord, 'resourceVersion' | 'updatedAt'>): Promise<AgentRecord>;
+  /**
+   * Applies changes and bumps resourceVersion. With `expectedResourceVersion`, throws
+   * STALE_RESOURCE_VERSION unless the stored one equals it (compare-and-set).
+   */
+  update(agentId: string, changes: AgentChanges, expectedResourceVersion?: number): Promise<AgentRecord>;
+  /** Deletes the agent and its versions. Throws STALE_RESOURCE_VERSION on a mismatch. */
+  delete(agentId: string, expectedResourceVersion?: number): Promise<void>;
+  getVersion(agentId: string, version: number): Promise<AgentVersionRecord | null>;
+  /** Newest first; `after` is the last version of the previous page. */
+  listVersions(agentId: string, page: ListPage<number>): Promise<AgentVersionRecord[]>;
+  insertVersion(version: AgentVersionRecord): Promise<AgentVersionRecord>;
+  updateVersion(agentId: string, version: number, changes: VersionChanges): Promise<AgentVersionRecord>;
+}
+
+export interface ModelBackendRecord {
+  id: string;
+  name: string;
+  labels: Labels;
+  annotations: Record<string, string>;
+  spec: ModelBackendSpec;
+  specHash: string;
+  resourceVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Model backends within one tenant. Same tenancy and compare-and-set rules as AgentStore. */
+export interface ModelBackendStore {
+  get(name: string): Promise<ModelBackendRecord | null>;
+  list(page: ListPage<string>, labels?: Labels): Promise<ModelBackendRecord[]>;
+  /** Throws ALREADY_EXISTS if the name is taken. */
+  insert(backend: Omit<ModelBackendRecord, 'resourceVersion' | 'updatedAt'>): Promise<ModelBackendRecord>;
+  update(
+    id: string,
+    changes: Pick<ModelBackendRecord, 'labels' | 'annotations' | 'spec' | 'specHash'>,
+    expectedResourceVersion?: number,
+  ): Promise<ModelBackendRecord>;
+  delete(id: string, expectedResourceVersion?: number): Promise<void>;
+}
+
+export interface RegistryStores {
+  agents: AgentStore;
+  modelBackends: ModelBackendStore;
+}
+
+/** Runs work in one tenant-scoped transaction: all of it commits, or none. */
+export interface RegistryTransactions {
+  run<T>(tenantId: string, fn: (stores: RegistryStores) => Promise<T>, signal?: AbortSignal): Promise<T>;
+}

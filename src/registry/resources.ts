@@ -1,0 +1,61 @@
+import { type Agent, type AgentVersion, API_VERSION, type ModelBackend } from '../contracts/index.ts';
+import type { AgentVersionRecord, AgentView, ModelBackendRecord } from './ports.ts';
+
+const iso = (date: Date): string => date.toISOString();
+const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+const annotationsOrNothing = (annotations: Record<string, string>) =>
+  Object.keys(annotations).length > 0 ? { annotations } : {};
+
+export function toAgentResource({ agent, shown }: AgentView): Agent {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Agent',
+    metadata: {
+      name: agent.name,
+      uid: agent.id,
+      labels: agent.labels,
+      ...annotationsOrNothing(agent.annotations),
+      resourceVersion: String(agent.resourceVersion),
+      createdAt: iso(agent.createdAt),
+      updatedAt: iso(agent.updatedAt),
+    },
+    spec: shown.spec,
+    status: {
+      activeVersion: agent.activeVersion,
+      latestVersion: agent.latestVersion,
+      version: shown.version,
+      phase: shown.status,
+    },
+  };
+}
+
+export function toAgentVersionResource(agentName: string, version: AgentVersionRecord): AgentVersion {
+  return {
+    agent: agentName,
+    version: version.version,
+    status: version.status,
+    spec: version.spec,
+    specHash: version.specHash,
+    createdAt: iso(version.createdAt),
+    publishedAt: isoOrNull(version.publishedAt),
+    deprecatedAt: isoOrNull(version.deprecatedAt),
+  };
+}
+
+export function toModelBackendResource(record: ModelBackendRecord): ModelBackend {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ModelBackend',
+    metadata: {
+      name: record.name,
+      uid: record.id,
+      labels: record.labels,
+      ...annotationsOrNothing(record.annotations),
+      resourceVersion: String(record.resourceVersion),
+      createdAt: iso(record.createdAt),
+      updatedAt: iso(record.updatedAt),
+    },
+    spec: record.spec,
+  };
+}

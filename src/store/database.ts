@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { hasCluster, pgliteTemplate } from './pglite-template.ts';
+import type { DB } from './schema.ts';
+
+export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
+export type DatabaseKind = (typeof DATABASE_KINDS)[number];
+
+export interface DatabaseOptions {
+  /** postgres:// URL; without it, PGlite stores its files under dataDir. */
+  url?: string | undefined;
+  dataDir?: string | undefined;
+  /** Schema for every table (default public). Created if missing. */
+  schema?: string | undefined;
+  /** Pool size for a Postgres server (PGlite is one session, always 1). */
+  poolSize?: number;
+}
+
+/** An open database: one Kysely instance over one PostgresDialect, whichever engine is behind it. */
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly schema: string;
+  readonly db: Kysely<DB>;
+  /** Where PGlite keeps its files; null for a server. */
+  readonly location: string | null;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Opens PGlite (embedded, real Postgres in WebAssembly) or a PostgreSQL server behind the same
+ * dialect, so one SQL code path serves both. PGlite is single-session: the pool has exactly one
+ * client, which also serialises transactions correctly.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new TypeError(`invalid schema name ${schema}`);
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      options: `-c search_path=${schema}`,
+    });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    await ensureSchema(db, schema);
+    return { kind: 'postgres', schema, db, location: null, close: () => db.destroy() };
+  }
+  const location = options.dataDir ? join(options.dataDir, 'pgdata') : null;
+  if (location) mkdirSync(location, { recursive: true });
+  const template = location && hasCluster(location) ? undefined : await pgliteTemplate();
+  const lite = await PGlite.create({
+    ...(location ? { dataDir: location } : {}),
+    ...(template ? { loadDataDir: template } : {}),
+  });
+  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  await ensureSchema(db, schema);
+  if (schema !== 'public') await sql`set search_path to ${sql.id(schema)}`.execute(db);
+  return {
+    kind: 'pglite',
+    schema,
+    db,
+    location,
+    close: async () => {
+      await db.destroy();
+      await lite.close();
+    },
+  };
+}
+
+async function ensureSchema(db: Kysely<DB>, schema: string): Promise<void> {
+  if (schema === 'public') return;
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(db).catch(async (error: unknown) => {
+    // Two replicas creating the same schema at once: the loser sees a duplicate; the schema exists.
+    const exists = await sql<{
+      n: number;
+    }>`select count(*)::int as n from pg_namespace where nspname = ${schema}`.execute(db);
+    if (exists.rows[0]?.n !== 1) throw error;
+  });
+}

@@ -1,0 +1,15 @@
+export type { Cache } from './cache/cache.ts';
+export { MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts';
+export { RedisCache, type RedisCacheOptions } from './cache/redis-cache.ts';
+export {
+  DATABASE_KINDS,
+  type Database,
+  type DatabaseKind,
+  type DatabaseOptions,
+  openDatabase,
+} from './database.ts';
+export { SqlCredentialLookup, SqlIdentityTransactions, SqlTenantStore } from './identity-repositories.ts';
+export { migrateToLatest, pendingMigrations } from './migrate.ts';
+export { SqlRegistryTransactions } from './registry-transactions.ts';
+export { type DB, TENANT_ROLE, TENANT_TABLES } from './schema.ts';
+export { inTenantTransaction, type Tx } from './tenant-scope.ts';

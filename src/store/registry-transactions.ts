@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { RegistryStores, RegistryTransactions } from '../registry/index.ts';
+import { SqlAgentStore } from './agent-repository.ts';
+import { SqlModelBackendStore } from './model-backend-repository.ts';
+import type { DB } from './schema.ts';
+import { inTenantTransaction } from './tenant-scope.ts';
+
+/** RegistryTransactions over one database: each run is one tenant-scoped transaction. */
+export class SqlRegistryTransactions implements RegistryTransactions {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  run<T>(tenantId: string, fn: (stores: RegistryStores) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return inTenantTransaction(
+      this.db,
+      tenantId,
+      (trx) =>
+        fn({
+          agents: new SqlAgentStore(trx, tenantId),
+          modelBackends: new SqlModelBackendStore(trx, tenantId),
+        }),
+      signal,
+    );
+  }
+}
