@@ -83,6 +83,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
   let cache: Cache | undefined;
   let server: RunningServer | undefined;
+  let generatedKeyFile: string | undefined;
   try {
     const applied = await migrateToLatest(database.db, database.schema);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -100,6 +101,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const adminKey = bootstrap.generatedKey ?? config.bootstrapAdminKey;
     const adminKeyFile = join(dataDir, ADMIN_KEY_FILE);
     if (adminKey) writeAdminKey(dataDir, adminKey);
+    if (bootstrap.generatedKey) generatedKeyFile = adminKeyFile;
 
     const agents = new AgentService(registryTransactions, clock, ids);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
@@ -194,6 +196,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await server?.close(0);
     await cache?.close();
     await database.close();
+    if (generatedKeyFile && error instanceof Error) {
+      error.message += ` (the admin API key created on this start is saved in ${generatedKeyFile})`;
+    }
     throw error;
   }
 }

@@ -52,19 +52,22 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     c.set('caller', undefined);
     c.set('logger', deps.logger.child({ requestId }));
     const started = performance.now();
-    await next();
-    c.header('x-request-id', requestId);
-    const caller = c.get('caller');
-    c.get('logger').info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        ...(caller ? { tenant: caller.tenantName, principal: caller.principalName } : {}),
-      },
-      'request',
-    );
+    try {
+      await next();
+    } finally {
+      c.header('x-request-id', requestId);
+      const caller = c.get('caller');
+      c.get('logger').info(
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          durationMs: Math.round((performance.now() - started) * 100) / 100,
+          ...(caller ? { tenant: caller.tenantName, principal: caller.principalName } : {}),
+        },
+        'request',
+      );
+    }
   });
 
   app.use(
@@ -107,7 +110,10 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     const logger = c.get('logger') ?? deps.logger;
     if (problem.status >= 500) logger.error({ err: error, requestId }, 'request failed');
     else logger.debug({ code: problem.code, requestId }, 'request rejected');
-    return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': PROBLEM_CONTENT_TYPE });
+    return c.body(JSON.stringify(problem), problem.status as 400, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'x-request-id': requestId,
+    });
   });
 
   return app;

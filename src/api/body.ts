@@ -32,7 +32,16 @@ export function parseYamlDocuments(text: string): unknown[] {
         `/items/${index}`,
       );
     }
-    const value = document.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Excessive aliases (a "billion laughs" document) and other resolution errors.
+      throw malformed(
+        `YAML document ${index + 1} cannot be read: ${(error as Error).message}`,
+        `/items/${index}`,
+      );
+    }
     if (value !== null && value !== undefined) items.push(value);
   }
   if (items.length === 0) throw malformed('the YAML holds no documents');

@@ -27,10 +27,16 @@ export function startServer(app: Hono<AppEnv>, host: string, port: number): Prom
         host,
         close: (timeoutMs) =>
           new Promise<void>((done) => {
-            http.close(() => done());
+            // Keep-alive connections become idle as their requests finish; close them as they do,
+            // rather than waiting for the keep-alive timeout.
+            const sweep = setInterval(() => http.closeIdleConnections(), 50);
+            const deadline = setTimeout(() => http.closeAllConnections(), timeoutMs);
+            http.close(() => {
+              clearInterval(sweep);
+              clearTimeout(deadline);
+              done();
+            });
             http.closeIdleConnections();
-            const timer = setTimeout(() => http.closeAllConnections(), timeoutMs);
-            timer.unref();
           }),
       });
     });

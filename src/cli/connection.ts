@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { AgenticClient } from '../contracts/index.ts';
 import { cliConfigPath, readCliConfig } from './cli-config.ts';
 import { UsageError } from './exit-codes.ts';
@@ -24,7 +24,7 @@ export interface Connection {
  * Where to connect: flags > env (AGENTICAI_SERVER, AGENTICAI_API_KEY) > the chosen or current
  * context > http://127.0.0.1:7070 with the key `actl up` saved in ./.agenticai/admin.key.
  */
-export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv): Connection {
+export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv, cwd = '.'): Connection {
   const config = readCliConfig(cliConfigPath(env));
   const contextName = options.context ?? config.currentContext;
   const context = contextName ? config.contexts[contextName] : undefined;
@@ -40,7 +40,7 @@ export function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv
         ? `context ${contextName}`
         : 'none';
   if (!apiKey) {
-    const keyFile = join(env.AGENTICAI_DATA_DIR ?? '.agenticai', 'admin.key');
+    const keyFile = resolve(cwd, env.AGENTICAI_DATA_DIR ?? '.agenticai', 'admin.key');
     if (existsSync(keyFile)) {
       apiKey = readFileSync(keyFile, 'utf8').trim();
       source = keyFile;

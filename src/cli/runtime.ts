@@ -32,8 +32,8 @@ export function createRuntime(
     version,
     cwd,
     globals,
-    connection: () => resolveConnection(globals(), env),
-    client: () => clientFor(resolveConnection(globals(), env), version),
+    connection: () => resolveConnection(globals(), env, cwd),
+    client: () => clientFor(resolveConnection(globals(), env, cwd), version),
     format: () => parseOutputFormat(globals().output),
     stopSignal,
   };

@@ -13,7 +13,7 @@ export const OidcConfigSchema = z.strictObject({
   defaultTenant: z.string().optional().describe('Tenant for tokens without the tenant claim'),
 });
 
-/** The whole server configuration. Parsed once, in main.ts; nothing else reads process.env. */
+/** The whole server configuration, parsed once at start-up; no other module reads the environment. */
 export const ConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(7070),

@@ -39,12 +39,28 @@ export interface RawResponse<T> {
   headers: Headers;
 }
 
-/** Fills `{name}` templates; every value is percent-encoded, so a name can never add a path segment. */
+/**
+ * Fills `{name}` templates. Every value is percent-encoded, and `.`, `..` and empty values (which
+ * URL normalisation would turn into another path) are refused, so a value never changes the route.
+ * Throws ApiError INVALID_REQUEST for such a value, as the server would for a malformed name.
+ */
 export function fillPath(template: string, params: Record<string, unknown> | undefined): string {
   return template.replace(/\{(\w+)\}/g, (_match, key: string) => {
     const value = params?.[key];
     if (value === undefined || value === null) throw new TypeError(`missing path parameter ${key}`);
-    return encodeURIComponent(String(value));
+    const text = String(value);
+    if (text === '' || text === '.' || text === '..') {
+      const detail = `"${text}" is not a valid ${key}`;
+      throw new ApiError({
+        type: 'about:blank',
+        title: 'Invalid request',
+        status: 400,
+        detail,
+        code: 'INVALID_REQUEST',
+        errors: [{ pointer: `/params/${key}`, detail }],
+      });
+    }
+    return encodeURIComponent(text);
   });
 }
 

@@ -125,6 +125,7 @@ export function buildOpenApiDocument(routeTable: Record<string, Route>, serverVe
     if (route.method !== 'get') responses['409'] = problemResponse('Conflict or stale If-Match');
     if (route.body) responses['413'] = problemResponse('Body over the configured limit');
     responses.default = problemResponse('Unexpected error');
+    operation.responses = responses;
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, JsonObject>)[route.method] = operation;
   }

@@ -22,6 +22,12 @@ export interface ListQuery {
   labels?: Labels | undefined;
 }
 
+/** A version write, with the agent's new resource version (the ETag for the next If-Match). */
+export interface VersionWrite {
+  version: AgentVersion;
+  resourceVersion: number;
+}
+
 export interface WriteOptions {
   /** Resource version from If-Match; a mismatch throws STALE_RESOURCE_VERSION. */
   expectedVersion?: number | undefined;
@@ -186,7 +192,7 @@ export class AgentService {
     spec: AgentSpec,
     publish: boolean,
     options: WriteOptions = {},
-  ): Promise<AgentVersion> {
+  ): Promise<VersionWrite> {
     return this.transactions.run(
       tenantId,
       async ({ agents }) => {
@@ -204,11 +210,11 @@ export class AgentService {
           publishedAt: publish ? now : null,
           deprecatedAt: null,
         });
-        await agents.update(agent.id, {
+        const updated = await agents.update(agent.id, {
           latestVersion: version,
           ...(publish ? { activeVersion: version } : {}),
         });
-        return toAgentVersionResource(name, created);
+        return { version: toAgentVersionResource(name, created), resourceVersion: updated.resourceVersion };
       },
       options.signal,
     );
@@ -221,7 +227,7 @@ export class AgentService {
     version: number,
     spec: AgentSpec,
     options: WriteOptions = {},
-  ): Promise<AgentVersion> {
+  ): Promise<VersionWrite> {
     return this.transactions.run(
       tenantId,
       async ({ agents }) => {
@@ -236,8 +242,8 @@ export class AgentService {
           );
         }
         const updated = await agents.updateVersion(agent.id, version, { spec, specHash: contentHash(spec) });
-        await agents.update(agent.id, {});
-        return toAgentVersionResource(name, updated);
+        const { resourceVersion } = await agents.update(agent.id, {});
+        return { version: toAgentVersionResource(name, updated), resourceVersion };
       },
       options.signal,
     );
@@ -322,7 +328,7 @@ export class AgentService {
     name: string,
     version: number,
     options: WriteOptions = {},
-  ): Promise<AgentVersion> {
+  ): Promise<VersionWrite> {
     return this.transactions.run(
       tenantId,
       async ({ agents }) => {
@@ -341,8 +347,8 @@ export class AgentService {
           status: 'deprecated',
           deprecatedAt: this.clock.now(),
         });
-        await agents.update(agent.id, {});
-        return toAgentVersionResource(name, updated);
+        const { resourceVersion } = await agents.update(agent.id, {});
+        return { version: toAgentVersionResource(name, updated), resourceVersion };
       },
       options.signal,
     );

@@ -1,4 +1,4 @@
-export { AgentService, type ListQuery, type WriteOptions } from './agent-service.ts';
+export { AgentService, type ListQuery, type VersionWrite, type WriteOptions } from './agent-service.ts';
 export { VERSION_TRANSITIONS } from './agent-versions.ts';
 export { type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
 export { etagOf, expectedVersion } from './etag.ts';

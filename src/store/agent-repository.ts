@@ -113,9 +113,19 @@ export class SqlAgentStore implements AgentStore {
   }
 
   async get(name: string, options: { lock?: boolean } = {}): Promise<AgentView | null> {
-    let query = this.viewQuery().where('a.name', '=', name);
-    if (options.lock) query = query.forUpdate('a');
-    const row = await query.executeTakeFirst();
+    if (options.lock) {
+      // Lock the agent row on its own, then read the view: a FOR UPDATE over the join would be
+      // re-checked against the new row after waiting, and miss it if the shown version moved.
+      const locked = await this.trx
+        .selectFrom('agents')
+        .select('id')
+        .where('tenant_id', '=', this.tenantId)
+        .where('name', '=', name)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!locked) return null;
+    }
+    const row = await this.viewQuery().where('a.name', '=', name).executeTakeFirst();
     return row ? SqlAgentStore.toView(row) : null;
   }
 

@@ -34,18 +34,24 @@ export async function pendingMigrations(db: Kysely<DB>, schema: string): Promise
  * a deployment without it must create the role `agenticai_tenant` and grant it to the app user.
  */
 async function grantTenantRole(db: Kysely<DB>, schema: string): Promise<void> {
-  await sql`do $$ begin
-      if not exists (select 1 from pg_roles where rolname = ${sql.lit(TENANT_ROLE)}) then
-        create role ${sql.id(TENANT_ROLE)} nologin;
-      end if;
-    exception when duplicate_object or unique_violation then null;
-    end $$`.execute(db);
-  await sql`do $$ begin
-      execute format('grant %I to %I', ${sql.lit(TENANT_ROLE)}, current_user);
-    exception when others then null;
-    end $$`.execute(db);
-  await sql`grant usage on schema ${sql.id(schema)} to ${sql.id(TENANT_ROLE)}`.execute(db);
-  const tables = sql.join(TENANT_TABLES.map((t) => sql.table(`${schema}.${t}`)));
-  await sql`grant select, insert, update, delete on ${tables} to ${sql.id(TENANT_ROLE)}`.execute(db);
-  await sql`grant select on ${sql.table(`${schema}.tenants`)} to ${sql.id(TENANT_ROLE)}`.execute(db);
+  // Concurrent GRANTs on one object fail with "tuple concurrently updated": replicas that start
+  // together take turns under a transaction-scoped advisory lock per schema.
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`agenticai.grants.${schema}`}))`.execute(trx);
+    await sql`do $$ begin
+        if not exists (select 1 from pg_roles where rolname = ${sql.lit(TENANT_ROLE)}) then
+          create role ${sql.id(TENANT_ROLE)} nologin;
+        end if;
+      exception when duplicate_object or unique_violation then null;
+      end $$`.execute(trx);
+    // Superusers may switch to any role; others need membership, which needs CREATEROLE or ADMIN.
+    await sql`do $$ begin
+        execute format('grant %I to %I', ${sql.lit(TENANT_ROLE)}, current_user);
+      exception when insufficient_privilege or duplicate_object then null;
+      end $$`.execute(trx);
+    await sql`grant usage on schema ${sql.id(schema)} to ${sql.id(TENANT_ROLE)}`.execute(trx);
+    const tables = sql.join(TENANT_TABLES.map((t) => sql.table(`${schema}.${t}`)));
+    await sql`grant select, insert, update, delete on ${tables} to ${sql.id(TENANT_ROLE)}`.execute(trx);
+    await sql`grant select on ${sql.table(`${schema}.tenants`)} to ${sql.id(TENANT_ROLE)}`.execute(trx);
+  });
 }

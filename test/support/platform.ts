@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { AgenticClient } from '../../src/contracts/index.ts';
 import { type Config, loadConfig, type Platform, startPlatform } from '../../src/main.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueSchema } from './env.ts';
+import { dangerouslyDropSchema } from './store.ts';
 
 export interface TestPlatform {
   platform: Platform;
@@ -20,17 +20,6 @@ export interface TestPlatform {
     options?: { body?: string | object; apiKey?: string | null; headers?: Record<string, string> },
   ): Promise<Response>;
   close(): Promise<void>;
-}
-
-/** Drops a Postgres schema a test created; destroys its data (test helper). */
-export async function dangerouslyDropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -1,10 +1,16 @@
 import type { Hono } from 'hono';
 import { routes } from '../../contracts/index.ts';
 import type { Authenticator } from '../../identity/index.ts';
-import type { AgentService } from '../../registry/index.ts';
+import { type AgentService, etagOf, type VersionWrite } from '../../registry/index.ts';
 import { bindRoute } from '../bind-route.ts';
 import type { AppEnv } from '../context.ts';
 import { parseLabelSelector } from './label-selector.ts';
+
+/** Version writes change the agent: answer with its new ETag so the next If-Match is at hand. */
+const versionWritten = (written: VersionWrite) => ({
+  body: written.version,
+  headers: { etag: etagOf(written.resourceVersion) },
+});
 
 export function agentRoutes(app: Hono<AppEnv>, authenticator: Authenticator, agents: AgentService): void {
   bindRoute(app, routes.listAgents, authenticator, async ({ caller, query, signal }) => ({
@@ -43,12 +49,13 @@ export function agentRoutes(app: Hono<AppEnv>, authenticator: Authenticator, age
     app,
     routes.createAgentVersion,
     authenticator,
-    async ({ caller, params, query, body, expectedVersion, signal }) => ({
-      body: await agents.createVersion(caller.tenantId, params.name, body.spec, query.publish === 'true', {
-        expectedVersion,
-        signal,
-      }),
-    }),
+    async ({ caller, params, query, body, expectedVersion, signal }) =>
+      versionWritten(
+        await agents.createVersion(caller.tenantId, params.name, body.spec, query.publish === 'true', {
+          expectedVersion,
+          signal,
+        }),
+      ),
   );
   bindRoute(app, routes.getAgentVersion, authenticator, async ({ caller, params, signal }) => ({
     body: await agents.getVersion(caller.tenantId, params.name, params.version, signal),
@@ -57,12 +64,13 @@ export function agentRoutes(app: Hono<AppEnv>, authenticator: Authenticator, age
     app,
     routes.updateAgentVersion,
     authenticator,
-    async ({ caller, params, body, expectedVersion, signal }) => ({
-      body: await agents.updateDraft(caller.tenantId, params.name, params.version, body.spec, {
-        expectedVersion,
-        signal,
-      }),
-    }),
+    async ({ caller, params, body, expectedVersion, signal }) =>
+      versionWritten(
+        await agents.updateDraft(caller.tenantId, params.name, params.version, body.spec, {
+          expectedVersion,
+          signal,
+        }),
+      ),
   );
   bindRoute(
     app,
@@ -76,9 +84,10 @@ export function agentRoutes(app: Hono<AppEnv>, authenticator: Authenticator, age
     app,
     routes.deprecateAgentVersion,
     authenticator,
-    async ({ caller, params, expectedVersion, signal }) => ({
-      body: await agents.deprecate(caller.tenantId, params.name, params.version, { expectedVersion, signal }),
-    }),
+    async ({ caller, params, expectedVersion, signal }) =>
+      versionWritten(
+        await agents.deprecate(caller.tenantId, params.name, params.version, { expectedVersion, signal }),
+      ),
   );
   bindRoute(
     app,

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import type { Platform } from '../../main.ts';
+import type { Config, Platform } from '../../main.ts';
+import { UsageError } from '../exit-codes.ts';
 import type { CliRuntime } from '../runtime.ts';
 
 interface ServerFlags {
@@ -18,6 +19,15 @@ function serverOptions(command: Command): Command {
     .option('--data-dir <dir>', 'embedded store and admin.key (default ./.agenticai; env AGENTICAI_DATA_DIR)')
     .option('--config <file>', 'config file (default ./agenticai.yaml if present; env AGENTICAI_CONFIG)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (env AGENTICAI_LOG_LEVEL)');
+}
+
+/** Config problems are mistakes in how actl was called: exit 2, listing each problem. */
+function configFrom(load: () => Config): Config {
+  try {
+    return load();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function runUntilStopped(runtime: CliRuntime, platform: Platform): Promise<void> {
@@ -75,18 +85,20 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
     const started = performance.now();
     // Loaded on demand: the server's dependencies (PGlite, Postgres, HTTP) stay out of client commands.
     const { loadConfig, startPlatform } = await import('../../main.ts');
-    const config = loadConfig({
-      flags: {
-        host: flags.host,
-        port: flags.port,
-        dataDir: flags.dataDir,
-        config: flags.config,
-        logLevel: flags.logLevel,
-        demo: true,
-      } as never,
-      env: { AGENTICAI_LOG_LEVEL: 'warn', ...runtime.env },
-      cwd: runtime.cwd,
-    });
+    const config = configFrom(() =>
+      loadConfig({
+        flags: {
+          host: flags.host,
+          port: flags.port,
+          dataDir: flags.dataDir,
+          config: flags.config,
+          logLevel: flags.logLevel,
+          demo: true,
+        } as never,
+        env: { AGENTICAI_LOG_LEVEL: 'warn', ...runtime.env },
+        cwd: runtime.cwd,
+      }),
+    );
     const platform = await startPlatform(config);
     runtime.printer.out(banner(runtime, platform, performance.now() - started));
     await runUntilStopped(runtime, platform);
@@ -98,17 +110,19 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
       .description('Run the API server (team setup: DATABASE_URL, REDIS_URL; run several replicas)'),
   ).action(async (flags: ServerFlags) => {
     const { loadConfig, startPlatform } = await import('../../main.ts');
-    const config = loadConfig({
-      flags: {
-        host: flags.host,
-        port: flags.port,
-        dataDir: flags.dataDir,
-        config: flags.config,
-        logLevel: flags.logLevel,
-      } as never,
-      env: runtime.env,
-      cwd: runtime.cwd,
-    });
+    const config = configFrom(() =>
+      loadConfig({
+        flags: {
+          host: flags.host,
+          port: flags.port,
+          dataDir: flags.dataDir,
+          config: flags.config,
+          logLevel: flags.logLevel,
+        } as never,
+        env: runtime.env,
+        cwd: runtime.cwd,
+      }),
+    );
     const platform = await startPlatform(config);
     if (platform.bootstrap.generatedKey) {
       runtime.printer.err(

@@ -14,7 +14,8 @@ export interface Cache {
   delete(key: string, signal?: AbortSignal): Promise<boolean>;
   /**
    * Adds `by` to an integer counter atomically and returns the new value. A new counter starts
-   * at 0 and, with ttlMs, expires that long after it was created (a fixed window).
+   * at 0 and, with ttlMs, expires that long after it was created (a fixed window); a counter that
+   * has no expiry yet gets one.
    */
   increment(key: string, by?: number, ttlMs?: number, signal?: AbortSignal): Promise<number>;
   /** Delivers a message to every current subscriber of the channel, in every process sharing the cache. */

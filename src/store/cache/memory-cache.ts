@@ -41,13 +41,10 @@ export class MemoryCache implements Cache {
       return by;
     }
     const next = Number(current) + by;
-    // Keep the window's original expiry: only the value changes.
+    // Keep the window's original expiry; a counter without one gets ttlMs (as Redis PEXPIRE NX does).
     const remaining = this.#entries.getRemainingTTL(key);
-    this.#entries.set(
-      key,
-      String(next),
-      Number.isFinite(remaining) && remaining > 0 ? { ttl: remaining } : {},
-    );
+    const ttl = Number.isFinite(remaining) && remaining > 0 ? remaining : ttlMs;
+    this.#entries.set(key, String(next), ttl ? { ttl } : {});
     return next;
   }
 

@@ -10,7 +10,7 @@ export interface RedisCacheOptions {
 /** Cache in Redis: shared by every replica of a team or company setup. */
 export class RedisCache implements Cache {
   readonly #client: Redis;
-  #subscriber: Redis | null = null;
+  #subscriber: Promise<Redis> | null = null;
   readonly #handlers = new Map<string, Set<(message: string) => void>>();
   readonly #prefix: string;
 
@@ -74,9 +74,10 @@ export class RedisCache implements Cache {
     if (!handlers) {
       handlers = new Set();
       this.#handlers.set(fullChannel, handlers);
-      await subscriber.subscribe(fullChannel);
     }
     handlers.add(handler);
+    // SUBSCRIBE is idempotent; awaiting it on every call means no caller resolves before it is live.
+    await subscriber.subscribe(fullChannel);
     return async () => {
       const current = this.#handlers.get(fullChannel);
       current?.delete(handler);
@@ -87,19 +88,22 @@ export class RedisCache implements Cache {
     };
   }
 
-  async #ensureSubscriber(): Promise<Redis> {
-    if (this.#subscriber) return this.#subscriber;
-    const subscriber = new Redis(this.url, { lazyConnect: true });
-    await subscriber.connect();
-    subscriber.on('message', (channel: string, message: string) => {
-      for (const handler of this.#handlers.get(channel) ?? []) handler(message);
-    });
-    this.#subscriber = subscriber;
-    return subscriber;
+  /** One subscriber connection per cache, created on first use (concurrent callers share it). */
+  #ensureSubscriber(): Promise<Redis> {
+    this.#subscriber ??= (async () => {
+      const subscriber = new Redis(this.url, { lazyConnect: true });
+      await subscriber.connect();
+      subscriber.on('message', (channel: string, message: string) => {
+        for (const handler of this.#handlers.get(channel) ?? []) handler(message);
+      });
+      return subscriber;
+    })();
+    return this.#subscriber;
   }
 
   async close(): Promise<void> {
     this.#handlers.clear();
-    await Promise.all([this.#client.quit(), this.#subscriber?.quit()]);
+    const subscriber = this.#subscriber ? await this.#subscriber : undefined;
+    await Promise.all([this.#client.quit(), subscriber?.quit()]);
   }
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { permissionsOf, ROLE_PERMISSIONS } from './permissions.ts';
+
+describe('role permissions', () => {
+  it('pins what each role may do', () => {
+    const table = Object.fromEntries(
+      Object.entries(ROLE_PERMISSIONS).map(([role, perms]) => [role, [...perms].sort()]),
+    );
+    expect(table).toEqual({
+      viewer: ['agents:read', 'model-backends:read'],
+      approver: ['agents:read', 'model-backends:read'],
+      developer: ['agents:read', 'agents:write', 'model-backends:read'],
+      operator: [
+        'agents:read',
+        'agents:write',
+        'metrics:read',
+        'model-backends:read',
+        'model-backends:write',
+      ],
+      admin: [
+        'agents:read',
+        'agents:write',
+        'api-keys:read',
+        'api-keys:write',
+        'metrics:read',
+        'model-backends:read',
+        'model-backends:write',
+        'principals:read',
+        'principals:write',
+        'tenants:read',
+      ],
+    });
+  });
+
+  it('grants tenant creation only to admins of the platform tenant', () => {
+    expect(permissionsOf(['admin'], 'default').permissions.has('tenants:write')).toBe(true);
+    expect(permissionsOf(['admin'], 'default').platformAdmin).toBe(true);
+    expect(permissionsOf(['admin'], 'acme').permissions.has('tenants:write')).toBe(false);
+    expect(permissionsOf(['operator'], 'default').permissions.has('tenants:write')).toBe(false);
+  });
+
+  it('unions the permissions of several roles', () => {
+    const { permissions } = permissionsOf(['viewer', 'developer'], 'acme');
+    expect(permissions.has('agents:write')).toBe(true);
+    expect(permissions.has('model-backends:write')).toBe(false);
+  });
+});
