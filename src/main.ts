@@ -1,11 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { createApp, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
 import type { Config } from './config/index.ts';
-import type { Readiness } from './contracts/index.ts';
-import { type Clock, type IdGenerator, systemClock, uuidv7Ids, VERSION } from './core/index.ts';
+import { type Readiness, VERSION } from './contracts/index.ts';
+import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
 import {
   Authenticator,
   type BootstrapResult,
@@ -29,7 +28,7 @@ import {
   SqlTenantStore,
 } from './store/index.ts';
 
-export const EXAMPLE_AGENTS_DIR = fileURLToPath(new URL('../examples/agents/', import.meta.url));
+export const EXAMPLE_AGENTS_DIR = join(PACKAGE_ROOT, 'examples', 'agents');
 export const ADMIN_KEY_FILE = 'admin.key';
 
 export interface PlatformOptions {
@@ -204,4 +203,4 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 }
 
 export { type Config, loadConfig } from './config/index.ts';
-export { VERSION } from './core/index.ts';
+export { VERSION } from './contracts/index.ts';

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { routes } from '../contracts/index.ts';
+import { routes, VERSION } from '../contracts/index.ts';
 import { registerAgents } from './commands/agents.ts';
 import { registerApply } from './commands/apply.ts';
 import { registerCompletion } from './commands/completion.ts';
@@ -10,7 +10,6 @@ import { registerServer } from './commands/server.ts';
 import { describeError, EXIT, exitCodeOf } from './exit-codes.ts';
 import { OUTPUT_FORMATS, type Printer, stdio } from './output.ts';
 import { createRuntime } from './runtime.ts';
-import { VERSION } from './version.ts';
 
 function waitForStop(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

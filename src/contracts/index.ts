@@ -84,3 +84,4 @@ export {
 export { buildOpenApiDocument } from './openapi.ts';
 export { HTTP_METHODS, type HttpMethod, type Route, type RouteInput, type RouteOutput } from './route.ts';
 export { type Readiness, type Routes, routes } from './routes.ts';
+export { VERSION } from './version.ts';

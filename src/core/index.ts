@@ -18,6 +18,5 @@ export {
   notFound,
 } from './errors.ts';
 export { type IdGenerator, uuidv7Ids } from './ids.ts';
+export { PACKAGE_ROOT } from './package-root.ts';
 export { fieldErrorsOf, parseOrThrow, toPointer } from './validation.ts';
-
-export { VERSION } from './version.ts';

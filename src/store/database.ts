@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { hasCluster, pgliteTemplate } from './pglite-template.ts';
+import { hasCluster, seedFromTemplate } from './pglite-template.ts';
 import type { DB } from './schema.ts';
 
 export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
@@ -50,13 +51,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await ensureSchema(db, schema);
     return { kind: 'postgres', schema, db, location: null, close: () => db.destroy() };
   }
-  const location = options.dataDir ? join(options.dataDir, 'pgdata') : null;
-  if (location) mkdirSync(location, { recursive: true });
-  const template = location && hasCluster(location) ? undefined : await pgliteTemplate();
-  const lite = await PGlite.create({
-    ...(location ? { dataDir: location } : {}),
-    ...(template ? { loadDataDir: template } : {}),
-  });
+  // Without a data dir, the store lives in a temporary directory removed on close.
+  const ephemeral = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'agenticai-pglite-'));
+  const location = options.dataDir ? join(options.dataDir, 'pgdata') : (ephemeral as string);
+  mkdirSync(location, { recursive: true });
+  if (!hasCluster(location)) await seedFromTemplate(location);
+  const lite = await PGlite.create({ dataDir: location });
   const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await ensureSchema(db, schema);
@@ -65,10 +65,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     kind: 'pglite',
     schema,
     db,
-    location,
+    location: ephemeral ? null : location,
     close: async () => {
       await db.destroy();
       await lite.close();
+      if (ephemeral) rmSync(ephemeral, { recursive: true, force: true });
     },
   };
 }
