@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Agent,
@@ -6,9 +5,9 @@ import {
   type AgentVersion,
   AgentVersionSchema,
   type Page,
-  type Problem,
   ProblemSchema,
 } from '../../src/contracts/index.ts';
+import { expectProblem, type Reply, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 let t: TestPlatform;
@@ -21,40 +20,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-async function send<T = unknown>(
-  method: string,
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Reply<T>> {
-  const response = await t.request(method, path, {
-    ...(options.body === undefined ? {} : { body: options.body as object }),
-    ...(options.headers ? { headers: options.headers } : {}),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (text.length > 0 ? JSON.parse(text) : undefined) as T,
-  };
-}
-
-/** Asserts an RFC 9457 error reply with this status and code, and returns the problem. */
-function expectProblem(reply: Reply<unknown>, status: number, code: string): Problem {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const problem = ProblemSchema.parse(reply.body);
-  expect(problem.status).toBe(status);
-  expect(problem.code).toBe(code);
-  return problem;
-}
-
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+const send = <T = unknown>(method: string, path: string, options?: SendOptions) =>
+  sendTo<T>(t, method, path, options);
 
 function spec(prompt: string, temperature = 0) {
   return {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +11,9 @@ import {
   type ModelBackend,
   type Page,
   type Problem,
-  ProblemSchema,
   routes,
 } from '../../src/contracts/index.ts';
+import { expectProblem, type Reply, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 const ApplyResultSchema = {
@@ -36,39 +35,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-async function send<T = unknown>(
-  method: string,
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string>; apiKey?: string } = {},
-): Promise<Reply<T>> {
-  const response = await t.request(method, path, {
-    ...(options.body === undefined ? {} : { body: options.body as object }),
-    ...(options.headers ? { headers: options.headers } : {}),
-    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (text.length > 0 ? JSON.parse(text) : undefined) as T,
-  };
-}
-
-function expectProblem(reply: Reply<unknown>, status: number, code: string): Problem {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const problem = ProblemSchema.parse(reply.body);
-  expect(problem.code).toBe(code);
-  return problem;
-}
-
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+const send = <T = unknown>(method: string, path: string, options?: SendOptions) =>
+  sendTo<T>(t, method, path, options);
 
 function agentDoc(
   name: string,

@@ -8,6 +8,13 @@ import {
   type Problem,
   ProblemSchema,
 } from '../../src/contracts/index.ts';
+import {
+  expectProblem as expectSharedProblem,
+  type Reply,
+  type SendOptions,
+  sendTo,
+  unique,
+} from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 /**
@@ -23,38 +30,12 @@ let t: TestPlatform;
 let viewerKey: string;
 let tenantBKey: string;
 
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
+const send = <T = unknown>(method: string, path: string, options?: SendOptions) =>
+  sendTo<T>(t, method, path, options);
 
-async function send<T = unknown>(
-  method: string,
-  path: string,
-  options: { body?: unknown; headers?: Record<string, string>; apiKey?: string | null } = {},
-): Promise<Reply<T>> {
-  const response = await t.request(method, path, {
-    ...(options.body === undefined ? {} : { body: options.body as object }),
-    ...(options.headers ? { headers: options.headers } : {}),
-    ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text.length > 0 ? JSON.parse(text) : undefined;
-  } catch {
-    // Not JSON: the assertions below say so.
-  }
-  return { status: response.status, headers: response.headers, body: body as T };
-}
-
-/** Asserts an RFC 9457 problem+json reply with this status and code, and returns the problem. */
+/** The shared problem+json checks, plus this suite's: the type URI, a title and a detail. */
 function expectProblem(reply: Reply<unknown>, status: number, code: string): Problem {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const problem = ProblemSchema.parse(reply.body);
-  expect(problem).toMatchObject({ status, code });
+  const problem = expectSharedProblem(reply, status, code);
   expect(problem.type).toBe(`https://agenticai.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`);
   expect(problem.title.length).toBeGreaterThan(0);
   expect(problem.detail.length).toBeGreaterThan(0);
@@ -62,8 +43,6 @@ function expectProblem(reply: Reply<unknown>, status: number, code: string): Pro
 }
 
 const pointers = (problem: Problem) => problem.errors?.map((error) => error.pointer) ?? [];
-
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 function agentDoc(name: string, prompt = 'prompt') {
   return {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type ApiKey,
@@ -6,12 +5,11 @@ import {
   type Page,
   PERMISSIONS,
   type Principal,
-  type Problem,
-  ProblemSchema,
   type Role,
   type Tenant,
   type WhoAmI,
 } from '../../src/contracts/index.ts';
+import { expectProblem, type Reply, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 let t: TestPlatform;
@@ -20,38 +18,8 @@ const keys = {} as Record<Role, string>;
 const TENANT_B = 'identity-b';
 let tenantBAdminKey: string;
 
-interface Reply<T> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-async function send<T = unknown>(
-  method: string,
-  path: string,
-  options: { body?: unknown; apiKey?: string | null } = {},
-): Promise<Reply<T>> {
-  const response = await t.request(method, path, {
-    ...(options.body === undefined ? {} : { body: options.body as object }),
-    ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (text.length > 0 ? JSON.parse(text) : undefined) as T,
-  };
-}
-
-function expectProblem(reply: Reply<unknown>, status: number, code: string): Problem {
-  expect(reply.status).toBe(status);
-  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const problem = ProblemSchema.parse(reply.body);
-  expect(problem.code).toBe(code);
-  return problem;
-}
-
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+const send = <T = unknown>(method: string, path: string, options?: SendOptions) =>
+  sendTo<T>(t, method, path, options);
 
 function agentDoc(name: string, prompt = 'prompt') {
   return { metadata: { name }, spec: { model: { backend: 'local', name: 'm' }, systemPrompt: prompt } };

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, ProblemSchema, type WhoAmI } from '../../src/contracts/index.ts';
+import { unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 const AUDIENCE = 'agenticai-api';
@@ -88,7 +88,6 @@ const agentDoc = (name: string) => ({
   metadata: { name },
   spec: { model: { backend: 'local', name: 'm' }, systemPrompt: 'from a token' },
 });
-const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('OIDC bearer tokens', () => {
   it('accepts a valid token: whoami reports jwt with the claimed tenant and roles', async () => {

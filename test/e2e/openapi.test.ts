@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentSchema, API_VERSION, ProblemSchema, type Route, routes } from '../../src/contracts/index.ts';
+import { sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -202,19 +203,8 @@ function operationOf(route: Route): JsonObject {
   return operation as JsonObject;
 }
 
-async function json(
-  method: string,
-  path: string,
-  body?: object,
-): Promise<{ status: number; headers: Headers; body: Json }> {
-  const response = await t.request(method, path, body ? { body } : {});
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (text ? JSON.parse(text) : null) as Json,
-  };
-}
+const json = (method: string, path: string, body?: object) =>
+  sendTo<Json>(t, method, path, body ? { body } : {});
 
 const backendDoc = (name: string, model = 'm') => ({
   metadata: { name },

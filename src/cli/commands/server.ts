@@ -21,13 +21,32 @@ function serverOptions(command: Command): Command {
     .option('--log-level <level>', 'trace, debug, info, warn, error (env AGENTICAI_LOG_LEVEL)');
 }
 
-/** Config problems are mistakes in how actl was called: exit 2, listing each problem. */
-function configFrom(load: () => Config): Config {
+/**
+ * Loads the server's code (on demand: its dependencies stay out of client commands), builds the
+ * config from the flags and starts the platform. Config problems are mistakes in how actl was
+ * called: exit 2, listing each problem.
+ */
+async function start(runtime: CliRuntime, flags: ServerFlags, mode: 'up' | 'serve'): Promise<Platform> {
+  const { loadConfig, startPlatform } = await import('../../main.ts');
+  let config: Config;
   try {
-    return load();
+    config = loadConfig({
+      flags: {
+        host: flags.host,
+        port: flags.port,
+        dataDir: flags.dataDir,
+        config: flags.config,
+        logLevel: flags.logLevel,
+        ...(mode === 'up' ? { demo: true } : {}),
+      } as never,
+      // The laptop setup prints a banner; its request logs would drown it unless asked for.
+      env: mode === 'up' ? { AGENTICAI_LOG_LEVEL: 'warn', ...runtime.env } : runtime.env,
+      cwd: runtime.cwd,
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  return startPlatform(config);
 }
 
 async function runUntilStopped(runtime: CliRuntime, platform: Platform): Promise<void> {
@@ -83,23 +102,7 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
       ),
   ).action(async (flags: ServerFlags) => {
     const started = performance.now();
-    // Loaded on demand: the server's dependencies (PGlite, Postgres, HTTP) stay out of client commands.
-    const { loadConfig, startPlatform } = await import('../../main.ts');
-    const config = configFrom(() =>
-      loadConfig({
-        flags: {
-          host: flags.host,
-          port: flags.port,
-          dataDir: flags.dataDir,
-          config: flags.config,
-          logLevel: flags.logLevel,
-          demo: true,
-        } as never,
-        env: { AGENTICAI_LOG_LEVEL: 'warn', ...runtime.env },
-        cwd: runtime.cwd,
-      }),
-    );
-    const platform = await startPlatform(config);
+    const platform = await start(runtime, flags, 'up');
     runtime.printer.out(banner(runtime, platform, performance.now() - started));
     await runUntilStopped(runtime, platform);
   });
@@ -109,21 +112,7 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
       .command('serve')
       .description('Run the API server (team setup: DATABASE_URL, REDIS_URL; run several replicas)'),
   ).action(async (flags: ServerFlags) => {
-    const { loadConfig, startPlatform } = await import('../../main.ts');
-    const config = configFrom(() =>
-      loadConfig({
-        flags: {
-          host: flags.host,
-          port: flags.port,
-          dataDir: flags.dataDir,
-          config: flags.config,
-          logLevel: flags.logLevel,
-        } as never,
-        env: runtime.env,
-        cwd: runtime.cwd,
-      }),
-    );
-    const platform = await startPlatform(config);
+    const platform = await start(runtime, flags, 'serve');
     if (platform.bootstrap.generatedKey) {
       runtime.printer.err(
         `Admin API key (shown once; saved to ${platform.adminKeyFile}): ${platform.bootstrap.generatedKey}`,
