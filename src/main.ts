@@ -1,9 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { createApp, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
 import type { Config } from './config/index.ts';
-import { type Readiness, VERSION } from './contracts/index.ts';
+import { durationToMs, type Readiness, VERSION } from './contracts/index.ts';
 import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
 import {
   Authenticator,
@@ -13,10 +14,27 @@ import {
   JoseJwtVerifier,
   type JwtOptions,
 } from './identity/index.ts';
+import {
+  type AgentCatalog,
+  type AgentDirectory,
+  RunEventFeed,
+  RunExecutor,
+  RunService,
+  Worker,
+} from './orchestrator/index.ts';
 import { AgentService, ApplyService, ModelBackendService } from './registry/index.ts';
+import {
+  type AgentRuntime,
+  DEFAULT_MODEL_TIMEOUT_MS,
+  type ModelTarget,
+  OpenAICompatibleModelClient,
+  ReactRuntime,
+  WorkflowRuntime,
+} from './runtime/index.ts';
 import {
   type Cache,
   type Database,
+  DatabaseSignals,
   MemoryCache,
   migrateToLatest,
   openDatabase,
@@ -25,22 +43,32 @@ import {
   SqlCredentialLookup,
   SqlIdentityTransactions,
   SqlRegistryTransactions,
+  SqlRunQueue,
+  SqlRunStore,
   SqlTenantStore,
 } from './store/index.ts';
+import { BuiltinToolInvoker } from './tools/index.ts';
 
 export const EXAMPLE_AGENTS_DIR = join(PACKAGE_ROOT, 'examples', 'agents');
 export const ADMIN_KEY_FILE = 'admin.key';
+
+export const PLATFORM_MODES = ['all', 'worker'] as const;
 
 export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
   ids?: IdGenerator;
+  /** all: the API (and workers unless config.workers is false); worker: workers only, no HTTP. */
+  mode?: (typeof PLATFORM_MODES)[number];
 }
 
 /** A started platform: the HTTP server and what it needs, ready to close. */
 export interface Platform {
+  /** The API's base URL; empty in worker mode. */
   url: string;
   port: number;
+  /** The run worker of this process, if it runs one. */
+  worker: Worker | null;
   config: Config;
   database: Database;
   cache: Cache;
@@ -82,6 +110,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
   let cache: Cache | undefined;
   let server: RunningServer | undefined;
+  let worker: Worker | null = null;
   let generatedKeyFile: string | undefined;
   try {
     const applied = await migrateToLatest(database.db, database.schema);
@@ -106,6 +135,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
     const apply = new ApplyService(registryTransactions, clock, ids);
     const identity = new IdentityService(tenants, identityTransactions, clock, ids);
+    const runs = wireRuns(database, agents, modelBackends, clock, ids, logger, config);
 
     const demoLoaded: string[] = [];
     if (config.demo && bootstrap.freshStore) {
@@ -143,12 +173,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       return { status: ready ? 'ready' : 'not_ready', checks };
     };
 
+    const mode = options.mode ?? 'all';
+    worker = mode === 'worker' || config.workers ? runs.worker : null;
+    await worker?.start();
+    if (mode === 'worker') {
+      logger.info(
+        { store: database.kind, startupMs: Math.round(performance.now() - started) },
+        'agenticai worker is running',
+      );
+      return platformHandle({ url: '', port: 0, server: null });
+    }
     const app = createApp({
       authenticator,
       agents,
       modelBackends,
       apply,
       identity,
+      runs: runs.service,
       readiness,
       logger,
       ids,
@@ -168,30 +209,38 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       'agenticai is serving',
     );
 
-    const openCache = cache;
-    const openServer = server;
-    let closing: Promise<void> | undefined;
-    return {
-      url,
-      port: server.port,
-      config,
-      database,
-      cache: openCache,
-      bootstrap,
-      adminKeyFile,
-      demoLoaded,
-      close: () => {
-        closing ??= (async () => {
-          logger.info('shutting down: draining requests');
-          await openServer.close(config.shutdownTimeoutMs);
-          await openCache.close();
-          await database.close();
-          logger.info('stopped');
-        })();
-        return closing;
-      },
-    };
+    return platformHandle({ url, port: server.port, server });
+
+    function platformHandle(http: { url: string; port: number; server: RunningServer | null }): Platform {
+      const openCache = cache as Cache;
+      let closing: Promise<void> | undefined;
+      return {
+        ...http,
+        worker,
+        config,
+        database,
+        cache: openCache,
+        bootstrap,
+        adminKeyFile,
+        demoLoaded,
+        close: () => {
+          closing ??= (async () => {
+            logger.info('shutting down: draining requests and runs');
+            runs.feed.close();
+            await Promise.all([
+              http.server?.close(config.shutdownTimeoutMs),
+              worker?.stop(config.shutdownTimeoutMs),
+            ]);
+            await openCache.close();
+            await database.close();
+            logger.info('stopped');
+          })();
+          return closing;
+        },
+      };
+    }
   } catch (error) {
+    await worker?.stop(0);
     await server?.close(0);
     await cache?.close();
     await database.close();
@@ -200,6 +249,67 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     }
     throw error;
   }
+}
+
+/** Durable runs: the store, queue and signals over the database, the runtimes, the worker. */
+function wireRuns(
+  database: Database,
+  agents: AgentService,
+  modelBackends: ModelBackendService,
+  clock: Clock,
+  ids: IdGenerator,
+  logger: Logger,
+  config: Config,
+) {
+  const store = new SqlRunStore(database.db, database.schema);
+  const queue = new SqlRunQueue(database.db, database.schema);
+  const signals = new DatabaseSignals(database);
+  const feed = new RunEventFeed(store, signals);
+  const directory: AgentDirectory = {
+    versionFor: (tenantId, name, version) => agents.runnableVersion(tenantId, name, version),
+  };
+  const catalog: AgentCatalog = {
+    spec: (tenantId, name, version) => agents.specOf(tenantId, name, version),
+    modelTarget: async (tenantId, backend): Promise<ModelTarget | null> => {
+      const spec = await modelBackends.find(tenantId, backend);
+      if (!spec) return null;
+      return {
+        backend,
+        endpoint: spec.endpoint,
+        timeoutMs: spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS,
+        ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}),
+      };
+    },
+  };
+  const models = new OpenAICompatibleModelClient();
+  const tools = new BuiltinToolInvoker();
+  const workflow = new WorkflowRuntime({ models, tools });
+  const runtimes: Record<'react' | 'workflow', AgentRuntime> = {
+    react: new ReactRuntime(models, tools),
+    workflow: {
+      execute: (ctx, agent) =>
+        workflow.execute(ctx, agent.spec as Parameters<WorkflowRuntime['execute']>[1], {
+          tools: agent.tools,
+          ...(agent.model ? { model: agent.model } : {}),
+        }),
+    },
+  };
+  const executor = new RunExecutor({
+    queue,
+    catalog,
+    tools,
+    runtimes,
+    clock,
+    logger,
+    leaseMs: config.workerLeaseMs,
+  });
+  const worker = new Worker(queue, signals, executor, logger, {
+    id: `${hostname()}:${process.pid}:${ids.next().slice(-6)}`,
+    concurrency: config.workerConcurrency,
+    leaseMs: config.workerLeaseMs,
+    pollMs: config.workerPollMs,
+  });
+  return { service: new RunService(store, directory, feed, clock, ids), worker, feed };
 }
 
 export { type Config, loadConfig } from './config/index.ts';

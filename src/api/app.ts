@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type Readiness, routes } from '../contracts/index.ts';
 import { AppError, type IdGenerator } from '../core/index.ts';
 import type { Authenticator, IdentityService } from '../identity/index.ts';
+import type { RunService } from '../orchestrator/index.ts';
 import type { AgentService, ApplyService, ModelBackendService } from '../registry/index.ts';
 import { toHonoPath } from './bind-route.ts';
 import type { AppEnv } from './context.ts';
@@ -13,6 +14,7 @@ import { applyRoutes } from './routes/apply.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelBackendRoutes } from './routes/model-backends.ts';
+import { runRoutes } from './routes/runs.ts';
 
 export interface ApiDeps {
   authenticator: Authenticator;
@@ -20,6 +22,7 @@ export interface ApiDeps {
   modelBackends: ModelBackendService;
   apply: ApplyService;
   identity: IdentityService;
+  runs: RunService;
   readiness: (signal: AbortSignal) => Promise<Readiness>;
   logger: Logger;
   ids: IdGenerator;
@@ -88,6 +91,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   agentRoutes(app, deps.authenticator, deps.agents);
   modelBackendRoutes(app, deps.authenticator, deps.modelBackends);
   applyRoutes(app, deps.authenticator, deps.apply);
+  runRoutes(app, deps.authenticator, deps.runs);
 
   app.notFound((c) => {
     const path = c.req.path;

@@ -32,7 +32,12 @@ export interface HandlerOutput<R extends Route> {
   headers?: Record<string, string>;
 }
 
-export type Handler<R extends Route> = (input: HandlerInput<R>) => Promise<HandlerOutput<R>>;
+/** A handler that answers with a stream (Server-Sent Events) returns the Response itself. */
+export interface StreamOutput {
+  response: Response;
+}
+
+export type Handler<R extends Route> = (input: HandlerInput<R>) => Promise<HandlerOutput<R> | StreamOutput>;
 
 /** `/a/{name}/v/{version}:publish` → Hono's `/a/:name/v/:version{[^/]+:publish}` and the suffix to strip. */
 export function toHonoPath(path: string): { pattern: string; suffixes: Record<string, string> } {
@@ -117,6 +122,7 @@ export function bindRoute<R extends Route>(
       signal: c.req.raw.signal,
       context: c,
     } as HandlerInput<R>);
+    if ('response' in output) return output.response;
     const status = output.status ?? route.success.status;
     const headers: Record<string, string> = { ...output.headers };
     const resourceVersion = (output.body as { metadata?: { resourceVersion?: string } } | undefined)?.metadata

@@ -19,6 +19,10 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_BOOTSTRAP_ADMIN_KEY', 'bootstrapAdminKey'],
   ['AGENTICAI_LOG_LEVEL', 'logLevel'],
   ['AGENTICAI_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs'],
+  ['AGENTICAI_WORKERS', 'workers'],
+  ['AGENTICAI_WORKER_CONCURRENCY', 'workerConcurrency'],
+  ['AGENTICAI_WORKER_LEASE_MS', 'workerLeaseMs'],
+  ['AGENTICAI_WORKER_POLL_MS', 'workerPollMs'],
 ];
 
 const OIDC_ENV_KEYS: Array<[string, string]> = [

@@ -13,6 +13,11 @@ export const OidcConfigSchema = z.strictObject({
   defaultTenant: z.string().optional().describe('Tenant for tokens without the tenant claim'),
 });
 
+const Flag = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value)),
+]);
+
 /** The whole server configuration, parsed once at start-up; no other module reads the environment. */
 export const ConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -43,6 +48,32 @@ export const ConfigSchema = z.strictObject({
   logLevel: z.enum(LOG_LEVELS).default('info'),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
   demo: z.boolean().default(false).describe('Load the example agents into a fresh store'),
+  workers: Flag.default(true).describe(
+    'Run workers in this process (serve and up); actl worker runs only workers',
+  ),
+  workerConcurrency: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(16)
+    .describe('Runs one worker executes at once'),
+  workerLeaseMs: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(600_000)
+    .default(15_000)
+    .describe(
+      "How long a claimed run stays leased without a heartbeat; a crashed worker's runs resume after it",
+    ),
+  workerPollMs: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .max(60_000)
+    .default(1000)
+    .describe('Fallback poll of the run queue'),
   oidc: OidcConfigSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -7,11 +7,16 @@ import {
   ObjectMetaSchema,
   TimestampSchema,
 } from './common.ts';
+import { WorkflowSchema } from './workflow.ts';
 
 export const AGENT_VERSION_STATUSES = ['draft', 'published', 'deprecated'] as const;
 export type AgentVersionStatus = (typeof AGENT_VERSION_STATUSES)[number];
 
 export const AGENT_RUNTIMES = ['react', 'workflow'] as const;
+
+/** What a new run on a session with a run in progress does. */
+export const SESSION_CONCURRENCY = ['reject', 'enqueue', 'interrupt'] as const;
+export type SessionConcurrency = (typeof SESSION_CONCURRENCY)[number];
 export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
 
 export const AgentModelSchema = z
@@ -23,10 +28,22 @@ export const AgentModelSchema = z
   })
   .describe('Which model the agent thinks with');
 
+export const TOOL_TYPES = ['builtin', 'http', 'openapi', 'mcp', 'agent', 'sandbox'] as const;
+
+/** A tool an agent may use: a name, or the seed's `{name, type?, config?}` form. */
 export const ToolRefSchema = z.union([
   z.string().min(1).max(253).describe('Tool name'),
-  z.strictObject({ name: z.string().min(1).max(253), version: z.string().max(64).optional() }),
+  z.strictObject({
+    name: z.string().min(1).max(253),
+    type: z.enum(TOOL_TYPES).optional(),
+    version: z.string().max(64).optional(),
+    config: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Settings passed to every call of this tool'),
+  }),
 ]);
+export type ToolRefInput = z.infer<typeof ToolRefSchema>;
 
 export const AgentMemorySchema = z.strictObject({
   maxHistory: z.number().int().min(0).max(10_000).optional().describe('Earlier messages a run sees'),
@@ -46,8 +63,28 @@ export const AgentSpecSchema = z
     systemPrompt: z.string().max(200_000).optional(),
     tools: z.array(ToolRefSchema).max(256).optional(),
     runtime: z.enum(AGENT_RUNTIMES).default('react'),
+    workflow: WorkflowSchema.optional().describe('The graph a workflow agent runs (runtime: workflow)'),
     memory: AgentMemorySchema.optional(),
     limits: AgentLimitsSchema.optional(),
+    concurrency: z
+      .enum(SESSION_CONCURRENCY)
+      .default('reject')
+      .describe(
+        'A new run on a session with a run in progress: reject (409), enqueue, or interrupt the old one',
+      ),
+    fallbackMessage: z
+      .string()
+      .max(10_000)
+      .optional()
+      .describe('The answer when the model stays unavailable past its timeout (the run still fails)'),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.runtime === 'workflow' && !spec.workflow) {
+      ctx.addIssue({ code: 'custom', path: ['workflow'], message: 'runtime workflow needs a workflow' });
+    }
+    if (spec.runtime === 'react' && spec.workflow) {
+      ctx.addIssue({ code: 'custom', path: ['workflow'], message: 'a workflow needs runtime: workflow' });
+    }
   })
   .describe('What an agent is: its model, prompt, tools, runtime and limits');
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;

@@ -20,6 +20,9 @@ export const PERMISSIONS = [
   'tenants:read',
   'tenants:write',
   'metrics:read',
+  'runs:read',
+  'runs:create',
+  'runs:resolve',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -13,6 +13,10 @@ export {
   type AgentVersionStatus,
   type AgentWrite,
   AgentWriteSchema,
+  SESSION_CONCURRENCY,
+  type SessionConcurrency,
+  TOOL_TYPES,
+  type ToolRefInput,
 } from './agents.ts';
 export {
   AgenticClient,
@@ -84,4 +88,38 @@ export {
 export { buildOpenApiDocument } from './openapi.ts';
 export { HTTP_METHODS, type HttpMethod, type Route, type RouteInput, type RouteOutput } from './route.ts';
 export { type Readiness, type Routes, routes } from './routes.ts';
+export {
+  ChatMessageInputSchema,
+  RESOLVE_ACTIONS,
+  type ResolveAction,
+  RUN_EVENT_PAYLOADS,
+  RUN_EVENT_TYPES,
+  RUN_STATUSES,
+  RUN_STEP_KINDS,
+  type Run,
+  type RunCreate,
+  RunCreateSchema,
+  type RunEvent,
+  RunEventSchema,
+  type RunEventType,
+  RunInputSchema,
+  RunSchema,
+  type RunStatus,
+  type RunStep,
+  RunStepSchema,
+  type Session,
+  SessionIdSchema,
+  type SessionMessage,
+  SessionSchema,
+  STEP_STATUSES,
+  TERMINAL_EVENT_TYPES,
+  TERMINAL_RUN_STATUSES,
+} from './runs.ts';
 export { VERSION } from './version.ts';
+export {
+  NodeIdSchema,
+  type Workflow,
+  type WorkflowNode,
+  WorkflowNodeSchema,
+  WorkflowSchema,
+} from './workflow.ts';

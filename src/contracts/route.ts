@@ -34,6 +34,8 @@ export interface Route<
   extraBodyTypes?: readonly string[];
   /** Whether the operation honours `If-Match` and answers with an `ETag`. */
   etag?: boolean;
+  /** The operation answers (always, or when asked) with a `text/event-stream` of run events. */
+  eventStream?: 'always' | 'optional';
   success: { status: 200 | 201 | 204; description: string; schema?: R };
 }
 

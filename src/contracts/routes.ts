@@ -3,6 +3,7 @@ import { agentRoutes, modelBackendRoutes } from './agent-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { ApplyQuerySchema, ApplyRequestSchema, ApplyResultSchema } from './manifests.ts';
 import { defineRoute } from './route.ts';
+import { runRoutes } from './run-routes.ts';
 
 export const HealthSchema = z.strictObject({ status: z.enum(['ok']) });
 export const ReadinessSchema = z.strictObject({
@@ -59,6 +60,12 @@ const metaRoutes = {
 } as const;
 
 /** Every API operation, by name. The server, the OpenAPI document and the typed client all read this table. */
-export const routes = { ...metaRoutes, ...identityRoutes, ...agentRoutes, ...modelBackendRoutes } as const;
+export const routes = {
+  ...metaRoutes,
+  ...identityRoutes,
+  ...agentRoutes,
+  ...modelBackendRoutes,
+  ...runRoutes,
+} as const;
 
 export type Routes = typeof routes;

@@ -7,15 +7,18 @@ describe('role permissions', () => {
       Object.entries(ROLE_PERMISSIONS).map(([role, perms]) => [role, [...perms].sort()]),
     );
     expect(table).toEqual({
-      viewer: ['agents:read', 'model-backends:read'],
-      approver: ['agents:read', 'model-backends:read'],
-      developer: ['agents:read', 'agents:write', 'model-backends:read'],
+      viewer: ['agents:read', 'model-backends:read', 'runs:read'],
+      approver: ['agents:read', 'model-backends:read', 'runs:read', 'runs:resolve'],
+      developer: ['agents:read', 'agents:write', 'model-backends:read', 'runs:create', 'runs:read'],
       operator: [
         'agents:read',
         'agents:write',
         'metrics:read',
         'model-backends:read',
         'model-backends:write',
+        'runs:create',
+        'runs:read',
+        'runs:resolve',
       ],
       admin: [
         'agents:read',
@@ -27,6 +30,9 @@ describe('role permissions', () => {
         'model-backends:write',
         'principals:read',
         'principals:write',
+        'runs:create',
+        'runs:read',
+        'runs:resolve',
         'tenants:read',
       ],
     });

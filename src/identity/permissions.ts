@@ -1,6 +1,7 @@
 import { type Permission, PLATFORM_TENANT, type Role } from '../contracts/index.ts';
 
-const READ: Permission[] = ['agents:read', 'model-backends:read'];
+const READ: Permission[] = ['agents:read', 'model-backends:read', 'runs:read'];
+const RUN: Permission[] = ['runs:create'];
 
 /**
  * Which role holds which permission, within its own tenant. The one place this is decided;
@@ -8,11 +9,13 @@ const READ: Permission[] = ['agents:read', 'model-backends:read'];
  */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: READ,
-  approver: READ,
-  developer: [...READ, 'agents:write'],
-  operator: [...READ, 'agents:write', 'model-backends:write', 'metrics:read'],
+  approver: [...READ, 'runs:resolve'],
+  developer: [...READ, ...RUN, 'agents:write'],
+  operator: [...READ, ...RUN, 'runs:resolve', 'agents:write', 'model-backends:write', 'metrics:read'],
   admin: [
     ...READ,
+    ...RUN,
+    'runs:resolve',
     'agents:write',
     'model-backends:write',
     'principals:read',

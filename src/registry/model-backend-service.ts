@@ -1,4 +1,11 @@
-import type { ApplyAction, Labels, ModelBackend, ModelBackendWrite, Page } from '../contracts/index.ts';
+import type {
+  ApplyAction,
+  Labels,
+  ModelBackend,
+  ModelBackendSpec,
+  ModelBackendWrite,
+  Page,
+} from '../contracts/index.ts';
 import {
   AppError,
   type Clock,
@@ -90,6 +97,13 @@ export class ModelBackendService {
     );
     if (!record) throw notFound('model backend', name);
     return toModelBackendResource(record);
+  }
+
+  /** The backend's spec, or null if there is none by that name. */
+  async find(tenantId: string, name: string): Promise<ModelBackendSpec | null> {
+    return (
+      (await this.transactions.run(tenantId, ({ modelBackends }) => modelBackends.get(name)))?.spec ?? null
+    );
   }
 
   async create(tenantId: string, write: ModelBackendWrite, signal?: AbortSignal): Promise<ModelBackend> {

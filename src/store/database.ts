@@ -6,6 +6,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { hasCluster, seedFromTemplate } from './pglite-template.ts';
+import { PostgresListener } from './postgres-listener.ts';
 import type { DB } from './schema.ts';
 
 export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
@@ -28,6 +29,11 @@ export interface Database {
   readonly db: Kysely<DB>;
   /** Where PGlite keeps its files; null for a server. */
   readonly location: string | null;
+  /**
+   * Delivers NOTIFY payloads on a channel (committed transactions only). Postgres: a dedicated
+   * connection that re-listens after a reconnect; PGlite: its own notification API.
+   */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -49,7 +55,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     await ensureSchema(db, schema);
-    return { kind: 'postgres', schema, db, location: null, close: () => db.destroy() };
+    const listener = new PostgresListener(options.url);
+    return {
+      kind: 'postgres',
+      schema,
+      db,
+      location: null,
+      listen: (channel, handler) => listener.listen(channel, handler),
+      close: async () => {
+        await listener.close();
+        await db.destroy();
+      },
+    };
   }
   // Without a data dir, the store lives in a temporary directory removed on close.
   const ephemeral = options.dataDir ? null : mkdtempSync(join(tmpdir(), 'agenticai-pglite-'));
@@ -66,6 +83,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     schema,
     db,
     location: ephemeral ? null : location,
+    listen: async (channel, handler) => {
+      const unlisten = await lite.listen(channel, handler);
+      return async () => unlisten();
+    },
     close: async () => {
       await db.destroy();
       await lite.close();

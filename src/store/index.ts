@@ -11,5 +11,8 @@ export {
 export { SqlCredentialLookup, SqlIdentityTransactions, SqlTenantStore } from './identity-repositories.ts';
 export { migrateToLatest, pendingMigrations } from './migrate.ts';
 export { SqlRegistryTransactions } from './registry-transactions.ts';
+export { SqlRunQueue } from './run-queue.ts';
+export { SqlRunStore } from './run-repository.ts';
+export { channelsFor, DatabaseSignals } from './run-signals.ts';
 export { type DB, TENANT_ROLE, TENANT_TABLES } from './schema.ts';
 export { inTenantTransaction, type Tx } from './tenant-scope.ts';

@@ -4,6 +4,7 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 /** jsonb columns are written as JSON text and come back parsed; readers validate them (STYLE 9). */
 type Json = ColumnType<unknown, string, string>;
+type NullableJson = ColumnType<unknown, string | null | undefined, string | null>;
 
 export interface TenantsTable {
   id: string;
@@ -74,6 +75,89 @@ export interface ModelBackendsTable {
   updated_at: Timestamp;
 }
 
+export interface SessionsTable {
+  id: string;
+  tenant_id: string;
+  agent_name: string | null;
+  metadata: Json;
+  next_seq: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionMessagesTable {
+  tenant_id: string;
+  session_id: string;
+  seq: number;
+  role: string;
+  content: Json;
+  run_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface RunsTable {
+  id: string;
+  tenant_id: string;
+  agent_name: string;
+  agent_version: number;
+  session_id: string | null;
+  status: string;
+  status_reason: string | null;
+  input: Json;
+  output: NullableJson;
+  error: NullableJson;
+  metadata: Json;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_by: string;
+  trace_id: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+  deadline_at: NullableTimestamp;
+  paused_at: NullableTimestamp;
+  wake_at: Timestamp;
+  lease_owner: string | null;
+  lease_expires_at: NullableTimestamp;
+  generation: Generated<number>;
+  cancel_requested: Generated<boolean>;
+  resolution: NullableJson;
+  step_count: Generated<number>;
+  input_tokens: Generated<number>;
+  output_tokens: Generated<number>;
+  event_seq: Generated<number>;
+}
+
+export interface RunStepsTable {
+  tenant_id: string;
+  run_id: string;
+  key: string;
+  seq: number;
+  kind: string;
+  name: string;
+  status: string;
+  input: NullableJson;
+  output: NullableJson;
+  error: NullableJson;
+  idempotency_key: string;
+  attempt: Generated<number>;
+  input_tokens: Generated<number>;
+  output_tokens: Generated<number>;
+  trace_id: string;
+  started_at: Timestamp;
+  ended_at: NullableTimestamp;
+}
+
+export interface RunEventsTable {
+  tenant_id: string;
+  run_id: string;
+  seq: number;
+  type: string;
+  data: Json;
+  created_at: Timestamp;
+}
+
 export interface DB {
   tenants: TenantsTable;
   principals: PrincipalsTable;
@@ -81,6 +165,11 @@ export interface DB {
   agents: AgentsTable;
   agent_versions: AgentVersionsTable;
   model_backends: ModelBackendsTable;
+  sessions: SessionsTable;
+  session_messages: SessionMessagesTable;
+  runs: RunsTable;
+  run_steps: RunStepsTable;
+  run_events: RunEventsTable;
 }
 
 /** Tables whose rows belong to one tenant; each has row-level security keyed by app.tenant_id. */
@@ -90,6 +179,11 @@ export const TENANT_TABLES = [
   'agents',
   'agent_versions',
   'model_backends',
+  'sessions',
+  'session_messages',
+  'runs',
+  'run_steps',
+  'run_events',
 ] as const;
 
 /** The role tenant-scoped transactions switch to; row-level security applies to it. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentSpec, ModelBackendSpec } from '../contracts/index.ts';
+import { type AgentSpec, AgentSpecSchema, type ModelBackendSpec } from '../contracts/index.ts';
 import { AppError, uuidv7Ids } from '../core/index.ts';
 import type { PrincipalRecord, TenantRecord } from '../identity/index.ts';
 import type { AgentRecord, AgentVersionRecord, RegistryStores } from '../registry/index.ts';
@@ -16,11 +16,11 @@ import {
   SqlTenantStore,
 } from './index.ts';
 
-const AGENT_SPEC: AgentSpec = {
+const AGENT_SPEC: AgentSpec = AgentSpecSchema.parse({
   model: { backend: 'local', name: 'test-model', temperature: 0 },
   systemPrompt: 'You are a test agent.',
   runtime: 'react',
-};
+});
 
 const BACKEND_SPEC: ModelBackendSpec = {
   type: 'openai-compatible',

@@ -26,7 +26,11 @@ function serverOptions(command: Command): Command {
  * config from the flags and starts the platform. Config problems are mistakes in how actl was
  * called: exit 2, listing each problem.
  */
-async function start(runtime: CliRuntime, flags: ServerFlags, mode: 'up' | 'serve'): Promise<Platform> {
+async function start(
+  runtime: CliRuntime,
+  flags: ServerFlags,
+  mode: 'up' | 'serve' | 'worker',
+): Promise<Platform> {
   const { loadConfig, startPlatform } = await import('../../main.ts');
   let config: Config;
   try {
@@ -46,7 +50,7 @@ async function start(runtime: CliRuntime, flags: ServerFlags, mode: 'up' | 'serv
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  return startPlatform(config);
+  return startPlatform(config, { mode: mode === 'worker' ? 'worker' : 'all' });
 }
 
 async function runUntilStopped(runtime: CliRuntime, platform: Platform): Promise<void> {
@@ -118,6 +122,18 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
         `Admin API key (shown once; saved to ${platform.adminKeyFile}): ${platform.bootstrap.generatedKey}`,
       );
     }
+    await runUntilStopped(runtime, platform);
+  });
+
+  serverOptions(
+    program
+      .command('worker')
+      .description(
+        'Run only run workers (no API): claim runs from the shared PostgreSQL queue and execute them',
+      ),
+  ).action(async (flags: ServerFlags) => {
+    const platform = await start(runtime, flags, 'worker');
+    runtime.printer.err(`agenticai worker running (store: ${platform.database.kind}); stop with Ctrl-C`);
     await runUntilStopped(runtime, platform);
   });
 }

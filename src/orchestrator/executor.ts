@@ -1,0 +1,308 @@
+import type { Logger } from 'pino';
+import { type AgentSpec, durationToMs } from '../contracts/index.ts';
+import { AppError, type Clock } from '../core/index.ts';
+import {
+  type AgentRuntime,
+  type ChatMessage,
+  type ModelTarget,
+  ModelUnavailableError,
+  RunPaused,
+  type ToolDefinition,
+  type ToolInvoker,
+} from '../runtime/index.ts';
+import { RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
+import type { ClaimedRun, EventDraft, Fence, RunQueue, RunRecord, TransitionChange } from './ports.ts';
+import { LeaseLostError } from './ports.ts';
+import { DurableRunContext } from './run-context.ts';
+import { isTerminal } from './run-states.ts';
+
+/** Where the executor finds an agent's definition and its model backend (the registry, in main.ts). */
+export interface AgentCatalog {
+  /** The spec of that version, or null if the agent or version is gone. */
+  spec(tenantId: string, agent: string, version: number): Promise<AgentSpec | null>;
+  /** The backend as a call target, or null if no ModelBackend has that name. */
+  modelTarget(tenantId: string, backend: string): Promise<ModelTarget | null>;
+}
+
+export interface ExecutorDeps {
+  queue: RunQueue;
+  catalog: AgentCatalog;
+  tools: ToolInvoker;
+  runtimes: Record<AgentSpec['runtime'], AgentRuntime>;
+  clock: Clock;
+  logger: Logger;
+  leaseMs: number;
+}
+
+const DEFAULT_MAX_STEPS = 50;
+const DEFAULT_HISTORY = 20;
+
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'messages' in value && Array.isArray(value.messages)) {
+    const last = [...value.messages].reverse().find((m: { role?: string }) => m.role === 'user') as
+      | { content?: unknown }
+      | undefined;
+    return typeof last?.content === 'string' ? last.content : JSON.stringify(value);
+  }
+  return JSON.stringify(value);
+}
+
+function historyOf(
+  messages: Array<{ role: string; content: unknown }>,
+  maxTokens: number | undefined,
+): ChatMessage[] {
+  const history = messages.map((m) => ({ role: m.role as ChatMessage['role'], content: textOf(m.content) }));
+  if (maxTokens === undefined) return history;
+  // Rough budget (4 characters a token): keep the newest messages that fit.
+  let budget = maxTokens * 4;
+  const kept: ChatMessage[] = [];
+  for (const message of history.reverse()) {
+    budget -= message.content?.length ?? 0;
+    if (budget < 0) break;
+    kept.unshift(message);
+  }
+  return kept;
+}
+
+/**
+ * Runs one claimed run to its next resting state (completed, failed, paused, cancelled,
+ * timed_out), holding the lease with heartbeats. Every outcome is one transition with its event.
+ * A lost lease stops it silently: the run belongs to another worker now.
+ */
+export class RunExecutor {
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  async execute(claimed: ClaimedRun, stop: AbortController): Promise<void> {
+    const { run, fence } = claimed;
+    const { queue, logger } = this.deps;
+    const heartbeat = setInterval(
+      () => {
+        queue
+          .heartbeat(fence, this.deps.leaseMs)
+          .then(({ held, cancelRequested }) => {
+            if (!held) stop.abort(new RunStop('lease_lost'));
+            else if (cancelRequested) stop.abort(new RunStop('cancelled'));
+          })
+          .catch((error: unknown) => logger.warn({ err: error, runId: run.id }, 'heartbeat failed'));
+      },
+      Math.max(100, Math.floor(this.deps.leaseMs / 3)),
+    );
+    let deadline: NodeJS.Timeout | undefined;
+    try {
+      if (run.cancelRequested) throw new RunStop('cancelled');
+      const spec = await this.deps.catalog.spec(run.tenantId, run.agentName, run.agentVersion);
+      if (!spec)
+        throw new RunSetupError(`agent ${run.agentName} version ${run.agentVersion} no longer exists`);
+      const deadlineAt = await this.#start(run, fence, spec);
+      if (deadlineAt) {
+        deadline = setTimeout(
+          () => stop.abort(new RunStop('timed_out')),
+          Math.max(0, deadlineAt.getTime() - Date.now()),
+        );
+      }
+      const context = await this.#context(run, fence, spec, stop.signal);
+      const runtime = this.deps.runtimes[spec.runtime];
+      const prepared = await this.#prepare(run, fence, spec);
+      const output = await runtime.execute(context.ctx, prepared);
+      await context.ctx.settle();
+      await this.#end(
+        fence,
+        {
+          to: 'completed',
+          reason: null,
+          output,
+          endedAt: this.deps.clock.now(),
+          clearResolution: true,
+          sessionMessages: [
+            { role: 'user', content: textOf(run.input) },
+            { role: 'assistant', content: textOf(output) },
+          ],
+        },
+        { type: 'run_completed', data: { output, usage: this.#usage(context.ctx.usage) } },
+      );
+    } catch (error) {
+      await this.#settleFailure(run, fence, error, stop.signal).catch((failure: unknown) => {
+        if (!(failure instanceof LeaseLostError))
+          logger.error({ err: failure, runId: run.id }, 'could not record the run outcome');
+      });
+    } finally {
+      clearInterval(heartbeat);
+      clearTimeout(deadline);
+    }
+  }
+
+  #usage(usage: { inputTokens: number; outputTokens: number }) {
+    return { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens };
+  }
+
+  /** pending → running with run_started; a recovered run keeps its deadline. */
+  async #start(run: RunRecord, fence: Fence, spec: AgentSpec): Promise<Date | null> {
+    if (run.status !== 'pending') return run.deadlineAt;
+    const now = this.deps.clock.now();
+    const timeout = spec.limits?.timeout ? durationToMs(spec.limits.timeout) : null;
+    const deadlineAt = timeout ? new Date(now.getTime() + timeout) : null;
+    await this.deps.queue.transition(
+      fence,
+      { to: 'running', startedAt: now, deadlineAt },
+      {
+        type: 'run_started',
+        data: {
+          run_id: run.id,
+          agent: run.agentName,
+          agent_version: run.agentVersion,
+          trace_id: run.traceId,
+        },
+      },
+    );
+    return deadlineAt;
+  }
+
+  async #context(run: RunRecord, fence: Fence, spec: AgentSpec, signal: AbortSignal) {
+    const steps = await this.deps.queue.steps(fence);
+    const ctx = new DurableRunContext(
+      this.deps.queue,
+      fence,
+      this.deps.clock,
+      run.input,
+      signal,
+      run.traceId,
+      { maxSteps: spec.limits?.maxSteps ?? DEFAULT_MAX_STEPS, maxTokens: spec.limits?.maxTokens ?? null },
+      run.resolution,
+      steps,
+      run.usage,
+    );
+    return { ctx };
+  }
+
+  async #prepare(run: RunRecord, fence: Fence, spec: AgentSpec) {
+    let tools: ToolDefinition[];
+    try {
+      tools = await this.deps.tools.resolve(
+        (spec.tools ?? []).map((ref) =>
+          typeof ref === 'string'
+            ? { name: ref }
+            : { name: ref.name, ...(ref.config ? { config: ref.config } : {}) },
+        ),
+      );
+    } catch (error) {
+      throw new RunSetupError(error instanceof Error ? error.message : String(error));
+    }
+    const model = await this.deps.catalog.modelTarget(run.tenantId, spec.model.backend);
+    const limit = spec.memory?.maxHistory ?? DEFAULT_HISTORY;
+    const history = run.sessionId
+      ? historyOf(await this.deps.queue.history(fence, run.sessionId, limit), spec.memory?.maxTokens)
+      : [];
+    return { name: run.agentName, version: run.agentVersion, spec, tools, model, history };
+  }
+
+  async #end(fence: Fence, change: TransitionChange, event: EventDraft): Promise<void> {
+    await this.deps.queue.transition(fence, change, event);
+  }
+
+  async #settleFailure(run: RunRecord, fence: Fence, error: unknown, signal: AbortSignal): Promise<void> {
+    const now = this.deps.clock.now();
+    const stop =
+      signal.aborted && signal.reason instanceof RunStop
+        ? signal.reason
+        : error instanceof RunStop
+          ? error
+          : null;
+    if (error instanceof LeaseLostError || stop?.why === 'lease_lost' || stop?.why === 'shutdown') {
+      this.deps.logger.info({ runId: run.id, why: stop?.why ?? 'lease_lost' }, 'run left to another worker');
+      return;
+    }
+    if (stop?.why === 'cancelled') {
+      await this.#endUnlessFinished(
+        fence,
+        { to: 'cancelled', reason: 'cancelled', endedAt: now, clearResolution: true },
+        {
+          type: 'run_cancelled',
+          data: { reason: 'cancel requested' },
+        },
+      );
+      return;
+    }
+    if (stop?.why === 'timed_out') {
+      await this.#fail(fence, 'timed_out', 'timed_out', 'the run exceeded its timeout', now);
+      return;
+    }
+    if (error instanceof RunPaused) {
+      await this.deps.queue.transition(
+        fence,
+        { to: 'paused', reason: error.reason, pausedAt: now, clearResolution: true },
+        {
+          type: 'run_paused',
+          data: {
+            reason: error.reason,
+            ...(typeof error.details.step === 'string' ? { step: error.details.step } : {}),
+            details: error.details,
+          },
+        },
+      );
+      return;
+    }
+    if (error instanceof ModelUnavailableError) {
+      const spec = await this.deps.catalog
+        .spec(run.tenantId, run.agentName, run.agentVersion)
+        .catch(() => null);
+      const fallback = spec?.fallbackMessage;
+      await this.#fail(fence, 'failed', 'model_unavailable', error.message, now, fallback);
+      return;
+    }
+    if (error instanceof RunLimitExceeded) {
+      await this.#fail(fence, 'failed', error.reason, error.message, now);
+      return;
+    }
+    if (error instanceof RunSetupError) {
+      await this.#fail(fence, 'failed', 'invalid_agent', error.message, now);
+      return;
+    }
+    if (error instanceof AppError && error.code === 'CONFLICT') {
+      // The run was ended from outside (a cancel raced this worker): nothing left to record.
+      const current = await this.deps.queue.current(fence);
+      if (current && isTerminal(current.status)) return;
+    }
+    this.deps.logger.error({ err: error, runId: run.id }, 'run failed');
+    await this.#fail(fence, 'failed', 'error', error instanceof Error ? error.message : String(error), now);
+  }
+
+  async #fail(
+    fence: Fence,
+    to: 'failed' | 'timed_out',
+    reason: string,
+    message: string,
+    now: Date,
+    fallback?: string,
+  ) {
+    await this.#endUnlessFinished(
+      fence,
+      {
+        to,
+        reason,
+        error: { code: reason, message },
+        endedAt: now,
+        clearResolution: true,
+        ...(fallback !== undefined ? { output: fallback } : {}),
+      },
+      {
+        type: 'run_failed',
+        data: {
+          reason,
+          error: { code: reason, message },
+          ...(fallback !== undefined ? { output: fallback } : {}),
+        },
+      },
+    );
+  }
+
+  async #endUnlessFinished(fence: Fence, change: TransitionChange, event: EventDraft): Promise<void> {
+    try {
+      await this.deps.queue.transition(fence, change, event);
+    } catch (error) {
+      const current = error instanceof AppError ? await this.deps.queue.current(fence) : null;
+      if (current && isTerminal(current.status)) return;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+export { RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
+export { RunEventFeed } from './event-feed.ts';
+export { type AgentCatalog, type ExecutorDeps, RunExecutor } from './executor.ts';
+export type {
+  ClaimedRun,
+  CreateRunOptions,
+  EventDraft,
+  EventRecord,
+  Fence,
+  NewRun,
+  NewStep,
+  Resolution,
+  RunErrorRecord,
+  RunFilter,
+  RunQueue,
+  RunRecord,
+  RunStore,
+  SessionMessageRecord,
+  SessionRecord,
+  Signals,
+  StepOutcome,
+  StepRecord,
+  StepStatus,
+  TransitionChange,
+  UsageRecord,
+} from './ports.ts';
+export { LeaseLostError } from './ports.ts';
+export { toEventResource, toRunResource } from './resources.ts';
+export { DurableRunContext, SKIPPED_RESULT } from './run-context.ts';
+export { type AgentDirectory, type Caller as RunCaller, RunService } from './run-service.ts';
+export { assertRunTransition, isTerminal, RUN_TRANSITIONS, sourcesOf } from './run-states.ts';
+export { Worker, type WorkerOptions } from './worker.ts';

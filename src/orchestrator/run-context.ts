@@ -1,0 +1,269 @@
+import type { Clock } from '../core/index.ts';
+import type {
+  ApprovalDecision,
+  RunContext,
+  RuntimeEvent,
+  StepExecution,
+  StepOptions,
+  TokenUsage,
+} from '../runtime/index.ts';
+import { RunPaused } from '../runtime/index.ts';
+import { RunLimitExceeded } from './errors.ts';
+import type { EventDraft, Fence, Resolution, RunQueue, StepRecord } from './ports.ts';
+
+export interface RunLimits {
+  maxSteps: number;
+  maxTokens: number | null;
+}
+
+const TOKEN_FLUSH_MS = 50;
+
+/** The output a skipped in-doubt tool call gives the runtime in place of a result. */
+export const SKIPPED_RESULT = {
+  content: [{ type: 'text', text: 'skipped by an operator: a crash left this call in doubt' }],
+  isError: true,
+} as const;
+
+function toEventDraft(event: RuntimeEvent): EventDraft {
+  switch (event.type) {
+    case 'tool_call':
+      return {
+        type: 'tool_call',
+        data: {
+          step: event.data.step,
+          tool: event.data.tool,
+          arguments: event.data.arguments,
+          ...(event.data.callId ? { call_id: event.data.callId } : {}),
+        },
+      };
+    case 'tool_result':
+      return {
+        type: 'tool_result',
+        data: {
+          step: event.data.step,
+          tool: event.data.tool,
+          result: event.data.result,
+          ...(event.data.callId ? { call_id: event.data.callId } : {}),
+        },
+      };
+    default:
+      return { type: event.type, data: { ...event.data } };
+  }
+}
+
+/**
+ * The RunContext a worker gives a runtime. Steps are the durable boundary: a completed step is
+ * replayed from its record; a step left `started` by a crash runs again only when idempotent (or
+ * an operator said retry), is skipped when the operator said skip, and otherwise pauses the run
+ * `in_doubt`. Token deltas are coalesced (every 50 ms) into `token` events.
+ */
+export class DurableRunContext implements RunContext {
+  readonly #steps: Map<string, StepRecord>;
+  #stepCount: number;
+  #tokens: { used: number; total: TokenUsage; pending: TokenUsage };
+  #tokenBuffer = '';
+  #tokenStep: string | undefined;
+  #tokenTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+  #failure: unknown;
+
+  constructor(
+    private readonly queue: RunQueue,
+    private readonly fence: Fence,
+    private readonly clock: Clock,
+    readonly input: unknown,
+    readonly signal: AbortSignal,
+    private readonly traceId: string,
+    private readonly limits: RunLimits,
+    private readonly resolution: Resolution | null,
+    steps: readonly StepRecord[],
+    used: TokenUsage,
+  ) {
+    this.#steps = new Map(steps.map((step) => [step.key, step]));
+    this.#stepCount = steps.length;
+    this.#tokens = {
+      used: used.inputTokens + used.outputTokens,
+      total: { ...used },
+      pending: { inputTokens: 0, outputTokens: 0 },
+    };
+  }
+
+  get runId(): string {
+    return this.fence.runId;
+  }
+
+  get tenantId(): string {
+    return this.fence.tenantId;
+  }
+
+  #resolutionFor(key: string): Resolution | null {
+    return this.resolution && this.resolution.step === key ? this.resolution : null;
+  }
+
+  async step<T>(
+    key: string,
+    options: StepOptions,
+    execute: (execution: StepExecution) => Promise<T>,
+  ): Promise<T> {
+    this.signal.throwIfAborted();
+    const existing = this.#steps.get(key);
+    if (existing?.status === 'completed') return existing.output as T;
+    const resolution = this.#resolutionFor(key);
+    if (existing?.status === 'started') {
+      if (resolution?.action === 'skip') {
+        await this.#finish(key, 'completed', SKIPPED_RESULT);
+        return SKIPPED_RESULT as T;
+      }
+      if (!options.idempotent && resolution?.action !== 'retry') {
+        throw new RunPaused('in_doubt', { step: key, kind: options.kind, name: options.name });
+      }
+    }
+    if (!existing) {
+      if (this.#stepCount >= this.limits.maxSteps) {
+        throw new RunLimitExceeded('max_steps', `the run reached its limit of ${this.limits.maxSteps} steps`);
+      }
+      this.#stepCount += 1;
+    }
+    await this.#flushTokens();
+    const idempotencyKey = `${this.fence.runId}:${key}`;
+    const record = await this.queue.beginStep(this.fence, {
+      key,
+      kind: options.kind,
+      name: options.name,
+      input: options.input,
+      idempotencyKey,
+      traceId: this.traceId,
+      startedAt: this.clock.now(),
+    });
+    this.#steps.set(key, record);
+    let output: T;
+    try {
+      output = await execute({ signal: this.signal, idempotencyKey });
+    } catch (error) {
+      // Aborted work is left as it stands: a cancel or timeout ends the run, a lost lease leaves
+      // the step to the next worker. Anything else is this step's failure.
+      if (!this.signal.aborted) {
+        await this.#finish(key, 'failed', undefined, {
+          code: 'step_failed',
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+      throw error;
+    }
+    await this.#finish(key, 'completed', output);
+    return output;
+  }
+
+  async #finish(
+    key: string,
+    status: 'completed' | 'failed',
+    output: unknown,
+    error?: { code: string; message: string },
+  ) {
+    await this.#flushTokens();
+    const usage = this.#tokens.pending;
+    this.#tokens.pending = { inputTokens: 0, outputTokens: 0 };
+    await this.queue.finishStep(this.fence, key, {
+      status,
+      ...(output !== undefined ? { output } : {}),
+      ...(error ? { error } : {}),
+      usage,
+      endedAt: this.clock.now(),
+    });
+    const previous = this.#steps.get(key);
+    if (previous) this.#steps.set(key, { ...previous, status, output: output ?? null, error: error ?? null });
+  }
+
+  async emit(event: RuntimeEvent): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (event.type === 'token') {
+      if (this.#tokenStep !== event.data.step) await this.#flushTokens();
+      this.#tokenBuffer += event.data.delta;
+      this.#tokenStep = event.data.step;
+      this.#tokenTimer ??= setTimeout(() => {
+        this.#flushTokens().catch((error: unknown) => {
+          this.#failure = error;
+        });
+      }, TOKEN_FLUSH_MS);
+      return;
+    }
+    await this.#flushTokens();
+    await this.queue.appendEvent(this.fence, toEventDraft(event));
+  }
+
+  /** Writes buffered token deltas as one event; serialised so deltas keep their order. */
+  #flushTokens(): Promise<void> {
+    this.#flushing = this.#flushing.then(async () => {
+      clearTimeout(this.#tokenTimer);
+      this.#tokenTimer = undefined;
+      if (!this.#tokenBuffer) return;
+      const delta = this.#tokenBuffer;
+      const step = this.#tokenStep;
+      this.#tokenBuffer = '';
+      await this.queue.appendEvent(this.fence, { type: 'token', data: { delta, ...(step ? { step } : {}) } });
+    });
+    return this.#flushing;
+  }
+
+  async awaitApproval(
+    key: string,
+    request: { message: string; details?: unknown },
+  ): Promise<ApprovalDecision> {
+    const existing = this.#steps.get(key);
+    if (existing?.status === 'completed') return existing.output as ApprovalDecision;
+    const resolution = this.#resolutionFor(key);
+    if (!existing) {
+      await this.#flushTokens();
+      const record = await this.queue.beginStep(this.fence, {
+        key,
+        kind: 'approval_wait',
+        name: key,
+        input: request,
+        idempotencyKey: `${this.fence.runId}:${key}`,
+        traceId: this.traceId,
+        startedAt: this.clock.now(),
+      });
+      this.#steps.set(key, record);
+      this.#stepCount += 1;
+    }
+    if (resolution && (resolution.action === 'approve' || resolution.action === 'reject')) {
+      const decision: ApprovalDecision = {
+        approved: resolution.action === 'approve',
+        by: resolution.by,
+        ...(resolution.comment ? { comment: resolution.comment } : {}),
+      };
+      await this.#finish(key, 'completed', decision);
+      return decision;
+    }
+    throw new RunPaused('approval', {
+      step: key,
+      message: request.message,
+      ...(request.details ? { details: request.details } : {}),
+    });
+  }
+
+  recordUsage(usage: TokenUsage): void {
+    this.#tokens.pending.inputTokens += usage.inputTokens;
+    this.#tokens.pending.outputTokens += usage.outputTokens;
+    this.#tokens.total.inputTokens += usage.inputTokens;
+    this.#tokens.total.outputTokens += usage.outputTokens;
+    this.#tokens.used += usage.inputTokens + usage.outputTokens;
+    if (this.limits.maxTokens !== null && this.#tokens.used > this.limits.maxTokens) {
+      throw new RunLimitExceeded(
+        'max_tokens',
+        `the run used ${this.#tokens.used} tokens, over its limit of ${this.limits.maxTokens}`,
+      );
+    }
+  }
+
+  /** Tokens not yet written with a step, for the run's final transition. */
+  async settle(): Promise<void> {
+    await this.#flushTokens();
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Tokens of the whole run so far, including earlier attempts. */
+  get usage(): TokenUsage {
+    return { ...this.#tokens.total };
+  }
+}
