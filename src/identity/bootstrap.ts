@@ -49,6 +49,21 @@ async function ensurePlatformTenant(
  * admin key, a generated one returned once. Idempotent across restarts.
  */
 export async function bootstrapPlatform(deps: BootstrapDeps, presetKey?: string): Promise<BootstrapResult> {
+  // Replicas starting together race to create the same rows; the loser's insert fails on a unique
+  // constraint, and a second pass finds what the winner wrote.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await bootstrapOnce(deps, presetKey);
+    } catch (error) {
+      const duplicate =
+        (error instanceof AppError && error.code === 'ALREADY_EXISTS') ||
+        (error as { code?: unknown }).code === '23505';
+      if (!duplicate || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function bootstrapOnce(deps: BootstrapDeps, presetKey?: string): Promise<BootstrapResult> {
   const { tenant, created } = await ensurePlatformTenant(deps);
   const now = deps.clock.now();
   if (presetKey) {

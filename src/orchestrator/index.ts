@@ -26,7 +26,7 @@ export type {
 } from './ports.ts';
 export { LeaseLostError } from './ports.ts';
 export { toEventResource, toRunResource } from './resources.ts';
-export { DurableRunContext, SKIPPED_RESULT } from './run-context.ts';
+export { DurableRunContext } from './run-context.ts';
 export { type AgentDirectory, type Caller as RunCaller, RunService } from './run-service.ts';
 export { assertRunTransition, isTerminal, RUN_TRANSITIONS, sourcesOf } from './run-states.ts';
 export { Worker, type WorkerOptions } from './worker.ts';

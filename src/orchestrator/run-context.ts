@@ -18,12 +18,6 @@ export interface RunLimits {
 
 const TOKEN_FLUSH_MS = 50;
 
-/** The output a skipped in-doubt tool call gives the runtime in place of a result. */
-export const SKIPPED_RESULT = {
-  content: [{ type: 'text', text: 'skipped by an operator: a crash left this call in doubt' }],
-  isError: true,
-} as const;
-
 function toEventDraft(event: RuntimeEvent): EventDraft {
   switch (event.type) {
     case 'tool_call':
@@ -111,8 +105,9 @@ export class DurableRunContext implements RunContext {
     const resolution = this.#resolutionFor(key);
     if (existing?.status === 'started') {
       if (resolution?.action === 'skip') {
-        await this.#finish(key, 'completed', SKIPPED_RESULT);
-        return SKIPPED_RESULT as T;
+        const skipped = options.skipped ?? null;
+        await this.#finish(key, 'completed', skipped);
+        return skipped as T;
       }
       if (!options.idempotent && resolution?.action !== 'retry') {
         throw new RunPaused('in_doubt', { step: key, kind: options.kind, name: options.name });

@@ -135,6 +135,11 @@ export interface StepOptions {
   input: unknown;
   /** Whether the step may run again after a crash left it `started` (in doubt). */
   idempotent: boolean;
+  /**
+   * What the step returns when an operator skips it after a crash left it in doubt (default
+   * null): a react tool call gives the model an error result; a workflow node continues with null.
+   */
+  skipped?: unknown;
 }
 
 export interface StepExecution {

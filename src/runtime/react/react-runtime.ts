@@ -14,6 +14,17 @@ import type {
 
 const DEFAULT_MAX_TURNS = 50;
 
+/** What the model sees for a tool call an operator skipped after a crash left it in doubt. */
+export const SKIPPED_RESULT: ToolResult = {
+  content: [
+    {
+      type: 'text',
+      text: 'skipped by an operator: a crash left this call in doubt, and it was not repeated',
+    },
+  ],
+  isError: true,
+};
+
 function inputMessages(input: unknown): ChatMessage[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
   if (input && typeof input === 'object' && 'messages' in input && Array.isArray(input.messages)) {
@@ -114,7 +125,13 @@ export class ReactRuntime implements AgentRuntime {
     const args = parsed.ok ? parsed.value : call.function.arguments;
     return ctx.step<ToolResult>(
       key,
-      { kind: 'tool_call', name: call.function.name, input: args, idempotent: tool?.idempotent ?? true },
+      {
+        kind: 'tool_call',
+        name: call.function.name,
+        input: args,
+        idempotent: tool?.idempotent ?? true,
+        skipped: SKIPPED_RESULT,
+      },
       async (execution) => {
         await ctx.emit({
           type: 'tool_call',
