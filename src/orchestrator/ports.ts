@@ -233,10 +233,15 @@ export interface RunQueue {
   heartbeat(fence: Fence, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }>;
   /** Moves the run (legal moves only), with its event, in one transaction. */
   transition(fence: Fence, change: TransitionChange, event?: EventDraft): Promise<void>;
-  /** Records a step as started (a new one, or attempt n+1 of one left started), with an event. */
-  beginStep(fence: Fence, step: NewStep, event?: EventDraft): Promise<StepRecord>;
-  finishStep(fence: Fence, key: string, outcome: StepOutcome, event?: EventDraft): Promise<void>;
-  appendEvent(fence: Fence, event: EventDraft): Promise<number>;
+  /**
+   * Records a step as started — a new one (`newStep`, counted against the run's steps), or attempt
+   * n+1 of one left started — with its events, in one atomic write.
+   */
+  beginStep(fence: Fence, step: NewStep, events: EventDraft[], newStep: boolean): Promise<StepRecord>;
+  /** Records a step's outcome and usage with its events, in one atomic write. */
+  finishStep(fence: Fence, key: string, outcome: StepOutcome, events: EventDraft[]): Promise<void>;
+  /** Appends events with consecutive seqs in one write; returns the last seq. */
+  appendEvents(fence: Fence, events: EventDraft[]): Promise<number>;
   steps(fence: Fence): Promise<StepRecord[]>;
   /** The latest messages of a session before this run, oldest first. */
   history(fence: Fence, sessionId: string, limit: number): Promise<SessionMessageRecord[]>;

@@ -119,17 +119,25 @@ export class DurableRunContext implements RunContext {
       }
       this.#stepCount += 1;
     }
-    await this.#flushTokens();
     const idempotencyKey = `${this.fence.runId}:${key}`;
-    const record = await this.queue.beginStep(this.fence, {
-      key,
-      kind: options.kind,
-      name: options.name,
-      input: options.input,
-      idempotencyKey,
-      traceId: this.traceId,
-      startedAt: this.clock.now(),
-    });
+    const startEvents = [
+      ...(await this.#takeTokens()),
+      ...(options.startEvent ? [toEventDraft(options.startEvent)] : []),
+    ];
+    const record = await this.queue.beginStep(
+      this.fence,
+      {
+        key,
+        kind: options.kind,
+        name: options.name,
+        input: options.input,
+        idempotencyKey,
+        traceId: this.traceId,
+        startedAt: this.clock.now(),
+      },
+      startEvents,
+      !existing,
+    );
     this.#steps.set(key, record);
     let output: T;
     try {
@@ -145,7 +153,8 @@ export class DurableRunContext implements RunContext {
       }
       throw error;
     }
-    await this.#finish(key, 'completed', output);
+    const endEvent = options.endEvent?.(output);
+    await this.#finish(key, 'completed', output, undefined, endEvent ? [toEventDraft(endEvent)] : []);
     return output;
   }
 
@@ -154,17 +163,22 @@ export class DurableRunContext implements RunContext {
     status: 'completed' | 'failed',
     output: unknown,
     error?: { code: string; message: string },
+    events: EventDraft[] = [],
   ) {
-    await this.#flushTokens();
     const usage = this.#tokens.pending;
     this.#tokens.pending = { inputTokens: 0, outputTokens: 0 };
-    await this.queue.finishStep(this.fence, key, {
-      status,
-      ...(output !== undefined ? { output } : {}),
-      ...(error ? { error } : {}),
-      usage,
-      endedAt: this.clock.now(),
-    });
+    await this.queue.finishStep(
+      this.fence,
+      key,
+      {
+        status,
+        ...(output !== undefined ? { output } : {}),
+        ...(error ? { error } : {}),
+        usage,
+        endedAt: this.clock.now(),
+      },
+      [...(await this.#takeTokens()), ...events],
+    );
     const previous = this.#steps.get(key);
     if (previous) this.#steps.set(key, { ...previous, status, output: output ?? null, error: error ?? null });
   }
@@ -182,8 +196,19 @@ export class DurableRunContext implements RunContext {
       }, TOKEN_FLUSH_MS);
       return;
     }
-    await this.#flushTokens();
-    await this.queue.appendEvent(this.fence, toEventDraft(event));
+    await this.queue.appendEvents(this.fence, [...(await this.#takeTokens()), toEventDraft(event)]);
+  }
+
+  /** Takes the buffered token deltas as an event to write with the next step write (in order). */
+  async #takeTokens(): Promise<EventDraft[]> {
+    await this.#flushing;
+    clearTimeout(this.#tokenTimer);
+    this.#tokenTimer = undefined;
+    if (!this.#tokenBuffer) return [];
+    const delta = this.#tokenBuffer;
+    const step = this.#tokenStep;
+    this.#tokenBuffer = '';
+    return [{ type: 'token', data: { delta, ...(step ? { step } : {}) } }];
   }
 
   /** Writes buffered token deltas as one event; serialised so deltas keep their order. */
@@ -195,7 +220,9 @@ export class DurableRunContext implements RunContext {
       const delta = this.#tokenBuffer;
       const step = this.#tokenStep;
       this.#tokenBuffer = '';
-      await this.queue.appendEvent(this.fence, { type: 'token', data: { delta, ...(step ? { step } : {}) } });
+      await this.queue.appendEvents(this.fence, [
+        { type: 'token', data: { delta, ...(step ? { step } : {}) } },
+      ]);
     });
     return this.#flushing;
   }
@@ -208,16 +235,20 @@ export class DurableRunContext implements RunContext {
     if (existing?.status === 'completed') return existing.output as ApprovalDecision;
     const resolution = this.#resolutionFor(key);
     if (!existing) {
-      await this.#flushTokens();
-      const record = await this.queue.beginStep(this.fence, {
-        key,
-        kind: 'approval_wait',
-        name: key,
-        input: request,
-        idempotencyKey: `${this.fence.runId}:${key}`,
-        traceId: this.traceId,
-        startedAt: this.clock.now(),
-      });
+      const record = await this.queue.beginStep(
+        this.fence,
+        {
+          key,
+          kind: 'approval_wait',
+          name: key,
+          input: request,
+          idempotencyKey: `${this.fence.runId}:${key}`,
+          traceId: this.traceId,
+          startedAt: this.clock.now(),
+        },
+        await this.#takeTokens(),
+        true,
+      );
       this.#steps.set(key, record);
       this.#stepCount += 1;
     }

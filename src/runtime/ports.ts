@@ -140,6 +140,10 @@ export interface StepOptions {
    * null): a react tool call gives the model an error result; a workflow node continues with null.
    */
   skipped?: unknown;
+  /** Written atomically with the step's start (e.g. tool_call): cheaper than a separate emit. */
+  startEvent?: RuntimeEvent;
+  /** Written atomically with the step's completion, from its output (e.g. tool_result). */
+  endEvent?: (output: unknown) => RuntimeEvent | undefined;
 }
 
 export interface StepExecution {

@@ -19,6 +19,7 @@ import { writeJson } from './json-columns.ts';
 import { insertEvent } from './run-events-sql.ts';
 import { type RunRow, toMessage, toRun, toStep } from './run-rows.ts';
 import { type Channels, channelsFor, notify } from './run-signals.ts';
+import { appendEventsStatement, beginStepStatement, finishStepStatement } from './run-step-sql.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction, type Tx } from './tenant-scope.ts';
 
@@ -147,93 +148,22 @@ export class SqlRunQueue implements RunQueue {
       .execute();
   }
 
-  /** Bumps the run's counters under the fence; throws LeaseLostError when the lease is gone. */
-  async #fenced(
-    trx: Tx,
-    fence: Fence,
-    bump: { event: boolean; step?: boolean; usage?: { inputTokens: number; outputTokens: number } },
-  ): Promise<number> {
-    const row = await trx
-      .updateTable('runs')
-      .set((eb) => ({
-        event_seq: eb('event_seq', '+', bump.event ? 1 : 0),
-        step_count: eb('step_count', '+', bump.step ? 1 : 0),
-        input_tokens: eb('input_tokens', '+', bump.usage?.inputTokens ?? 0),
-        output_tokens: eb('output_tokens', '+', bump.usage?.outputTokens ?? 0),
-        updated_at: sql`now()`,
-      }))
-      .where('id', '=', fence.runId)
-      .where('generation', '=', fence.generation)
-      .returning('event_seq')
-      .executeTakeFirst();
-    if (!row) throw new LeaseLostError(fence.runId);
-    return row.event_seq;
+  async beginStep(fence: Fence, step: NewStep, events: EventDraft[], newStep: boolean): Promise<StepRecord> {
+    const written = await beginStepStatement(this.db, this.#channels.events, fence, step, events, newStep);
+    if (!written.fenced || !written.step) throw new LeaseLostError(fence.runId);
+    return toStep(written.step);
   }
 
-  beginStep(fence: Fence, step: NewStep, event?: EventDraft): Promise<StepRecord> {
-    return inTenantTransaction(this.db, fence.tenantId, async (trx) => {
-      const row = await trx
-        .insertInto('run_steps')
-        .values({
-          tenant_id: fence.tenantId,
-          run_id: fence.runId,
-          key: step.key,
-          seq: sql<number>`(select step_count + 1 from runs where id = ${fence.runId})`,
-          kind: step.kind,
-          name: step.name,
-          status: 'started',
-          input: writeJson(step.input ?? null),
-          idempotency_key: step.idempotencyKey,
-          trace_id: step.traceId,
-          started_at: step.startedAt,
-        })
-        .onConflict((oc) =>
-          oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({
-            status: 'started',
-            attempt: eb('run_steps.attempt', '+', 1),
-            started_at: step.startedAt,
-            ended_at: null,
-            error: null,
-          })),
-        )
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const seq = await this.#fenced(trx, fence, { event: Boolean(event), step: row.attempt === 1 });
-      if (event) await insertEvent(trx, this.#channels, fence.tenantId, fence.runId, seq, event);
-      return toStep(row);
-    });
+  async finishStep(fence: Fence, key: string, outcome: StepOutcome, events: EventDraft[]): Promise<void> {
+    if (!(await finishStepStatement(this.db, this.#channels.events, fence, key, outcome, events))) {
+      throw new LeaseLostError(fence.runId);
+    }
   }
 
-  finishStep(fence: Fence, key: string, outcome: StepOutcome, event?: EventDraft): Promise<void> {
-    return inTenantTransaction(this.db, fence.tenantId, async (trx) => {
-      await trx
-        .updateTable('run_steps')
-        .set({
-          status: outcome.status,
-          output: outcome.output === undefined ? null : writeJson(outcome.output),
-          error: outcome.error ? writeJson(outcome.error) : null,
-          input_tokens: outcome.usage?.inputTokens ?? 0,
-          output_tokens: outcome.usage?.outputTokens ?? 0,
-          ended_at: outcome.endedAt,
-        })
-        .where('tenant_id', '=', fence.tenantId)
-        .where('run_id', '=', fence.runId)
-        .where('key', '=', key)
-        .execute();
-      const seq = await this.#fenced(trx, fence, {
-        event: Boolean(event),
-        ...(outcome.usage ? { usage: outcome.usage } : {}),
-      });
-      if (event) await insertEvent(trx, this.#channels, fence.tenantId, fence.runId, seq, event);
-    });
-  }
-
-  appendEvent(fence: Fence, event: EventDraft): Promise<number> {
-    return inTenantTransaction(this.db, fence.tenantId, async (trx) => {
-      const seq = await this.#fenced(trx, fence, { event: true });
-      await insertEvent(trx, this.#channels, fence.tenantId, fence.runId, seq, event);
-      return seq;
-    });
+  async appendEvents(fence: Fence, events: EventDraft[]): Promise<number> {
+    const seq = await appendEventsStatement(this.db, this.#channels.events, fence, events);
+    if (seq === null) throw new LeaseLostError(fence.runId);
+    return seq;
   }
 
   async steps(fence: Fence): Promise<StepRecord[]> {

@@ -131,12 +131,16 @@ export class ReactRuntime implements AgentRuntime {
         input: args,
         idempotent: tool?.idempotent ?? true,
         skipped: SKIPPED_RESULT,
-      },
-      async (execution) => {
-        await ctx.emit({
+        startEvent: {
           type: 'tool_call',
           data: { step: key, tool: call.function.name, arguments: args, callId: call.id },
-        });
+        },
+        endEvent: (result) => ({
+          type: 'tool_result',
+          data: { step: key, tool: call.function.name, result: result as ToolResult, callId: call.id },
+        }),
+      },
+      async (execution) => {
         const result: ToolResult = !tool
           ? {
               content: [
@@ -157,10 +161,6 @@ export class ReactRuntime implements AgentRuntime {
                 idempotencyKey: execution.idempotencyKey,
                 config: tool.config,
               });
-        await ctx.emit({
-          type: 'tool_result',
-          data: { step: key, tool: call.function.name, result, callId: call.id },
-        });
         return result;
       },
     );

@@ -99,12 +99,17 @@ export class InlineRunContext implements RunContext {
     };
     this.steps.push(record);
     this.executed.push(key);
+    // Like the orchestrator: the start event is written with the step's start, the end event
+    // with its completion.
+    if (options.startEvent) await this.emit(options.startEvent);
     try {
       const output = throughJson(
         await execute({ signal: this.signal, idempotencyKey: `${this.runId}:${key}` }),
       );
       record.status = 'completed';
       record.output = output;
+      const end = options.endEvent?.(output);
+      if (end) await this.emit(end);
       return output as T;
     } catch (error) {
       record.status = 'failed';

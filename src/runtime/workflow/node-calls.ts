@@ -5,6 +5,7 @@ import type {
   ModelClient,
   ModelTarget,
   RunContext,
+  RuntimeEvent,
   ToolDefinition,
   ToolInvoker,
   ToolResult,
@@ -80,21 +81,28 @@ export async function callTool(env: CallEnvironment, site: CallSite, body: ToolC
     );
   }
   const args = resolveFor(site.nodeId, body.args ?? {}, site.scope);
+  // tool_call is written with the step's start and tool_result with its completion (one write
+  // each); a failing call reports its result before the step fails.
+  let result: ToolResult | undefined;
+  const resultEvent = (): RuntimeEvent | undefined =>
+    result ? { type: 'tool_result', data: { step: site.key, tool: body.tool, result } } : undefined;
   const options = {
     kind: 'workflow_node',
     name: site.name,
     input: args,
     idempotent: definition.idempotent,
+    startEvent: { type: 'tool_call', data: { step: site.key, tool: body.tool, arguments: args } },
+    endEvent: resultEvent,
   } as const;
   return ctx.step(site.key, options, async (execution) => {
-    await ctx.emit({ type: 'tool_call', data: { step: site.key, tool: body.tool, arguments: args } });
-    const result = await env.tools.invoke(body.tool, args, {
+    result = await env.tools.invoke(body.tool, args, {
       signal: execution.signal,
       idempotencyKey: execution.idempotencyKey,
       config: definition.config,
     });
-    await ctx.emit({ type: 'tool_result', data: { step: site.key, tool: body.tool, result } });
     if (result.isError) {
+      const failed = resultEvent();
+      if (failed) await ctx.emit(failed);
       throw new WorkflowNodeError(
         site.nodeId,
         `node ${site.nodeId}: tool ${body.tool} failed: ${textOf(result)}`,
