@@ -22,9 +22,10 @@ import {
   RunService,
   Worker,
 } from './orchestrator/index.ts';
-import { AgentService, ApplyService, ModelBackendService } from './registry/index.ts';
+import { AgentService, type AgentSpecCheck, ApplyService, ModelBackendService } from './registry/index.ts';
 import {
   type AgentRuntime,
+  checkWorkflowExpressions,
   DEFAULT_MODEL_TIMEOUT_MS,
   type ModelTarget,
   OpenAICompatibleModelClient,
@@ -131,9 +132,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (adminKey) writeAdminKey(dataDir, adminKey);
     if (bootstrap.generatedKey) generatedKeyFile = adminKeyFile;
 
-    const agents = new AgentService(registryTransactions, clock, ids);
+    // Workflow expressions and references are checked when an agent is written, not when it runs.
+    const checkSpec: AgentSpecCheck = (spec, prefix) =>
+      spec.workflow ? checkWorkflowExpressions(spec.workflow, `${prefix}/spec/workflow`) : [];
+    const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
-    const apply = new ApplyService(registryTransactions, clock, ids);
+    const apply = new ApplyService(registryTransactions, clock, ids, checkSpec);
     const identity = new IdentityService(tenants, identityTransactions, clock, ids);
     const runs = wireRuns(database, agents, modelBackends, clock, ids, logger, config);
 

@@ -6,6 +6,7 @@ import { ApiKeySchema, PrincipalSchema, TenantSchema } from './identity.ts';
 import { ApplyResultSchema } from './manifests.ts';
 import { ModelBackendSchema } from './model-backends.ts';
 import type { Route } from './route.ts';
+import { RUN_EVENT_PAYLOADS, RunEventSchema, RunSchema, RunStepSchema, SessionSchema } from './runs.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -19,6 +20,13 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Tenant: TenantSchema,
   Principal: PrincipalSchema,
   ApiKey: ApiKeySchema,
+  Run: RunSchema,
+  RunStep: RunStepSchema,
+  RunEvent: RunEventSchema,
+  Session: SessionSchema,
+  ...Object.fromEntries(
+    Object.entries(RUN_EVENT_PAYLOADS).map(([type, schema]) => [`RunEventData_${type}`, schema]),
+  ),
 };
 
 function buildComponents(): { schemas: JsonObject; registry: z.core.$ZodRegistry<{ id: string }> } {
@@ -115,6 +123,23 @@ export function buildOpenApiDocument(routeTable: Record<string, Route>, serverVe
     }
     if (route.etag)
       success.headers = { ETag: { schema: { type: 'string' }, description: 'Resource version' } };
+    if (route.eventStream) {
+      const stream = {
+        schema: { type: 'string' },
+        description:
+          'Server-Sent Events: `id: <seq>`, `event: <type>`, `data: <RunEvent JSON>`; the data of each ' +
+          'type is described by the RunEventData_<type> components.',
+        'x-event-schema': { $ref: '#/components/schemas/RunEvent' },
+        'x-event-data': Object.fromEntries(
+          Object.keys(RUN_EVENT_PAYLOADS).map((type) => [
+            type,
+            { $ref: `#/components/schemas/RunEventData_${type}` },
+          ]),
+        ),
+      };
+      const json = route.eventStream === 'always' ? {} : (success.content as JsonObject | undefined);
+      success.content = { ...json, 'text/event-stream': stream };
+    }
     const responses: JsonObject = { [String(route.success.status)]: success };
     if (route.body || route.params || route.query) responses['400'] = problemResponse('Invalid request');
     if (route.permission !== 'public') {

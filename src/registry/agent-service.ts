@@ -12,6 +12,7 @@ import {
 } from '../core/index.ts';
 import { createAgent, type ReconcileMode, reconcileAgent } from './agent-reconcile.ts';
 import { assertTransition } from './agent-versions.ts';
+import type { AgentSpecCheck } from './apply-service.ts';
 import { checkIfMatch } from './etag.ts';
 import type { AgentStore, AgentView, RegistryTransactions } from './ports.ts';
 import { toAgentResource, toAgentVersionResource } from './resources.ts';
@@ -40,7 +41,22 @@ export class AgentService {
     private readonly transactions: RegistryTransactions,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly checkSpec?: AgentSpecCheck,
   ) {}
+
+  /** Throws INVALID_REQUEST with every problem the spec check finds (pointers under `prefix`). */
+  #check(spec: AgentSpec, prefix: string): void {
+    const problems = this.checkSpec?.(spec, prefix) ?? [];
+    if (problems.length > 0) {
+      throw new AppError(
+        'INVALID_REQUEST',
+        `the agent spec is invalid (${problems[0]?.pointer}: ${problems[0]?.detail})`,
+        {
+          fieldErrors: problems,
+        },
+      );
+    }
+  }
 
   private context(agents: AgentStore) {
     return { agents, clock: this.clock, ids: this.ids };
@@ -115,6 +131,7 @@ export class AgentService {
   }
 
   async create(tenantId: string, write: AgentWrite, publish: boolean, signal?: AbortSignal): Promise<Agent> {
+    this.#check(write.spec, '');
     const view = await this.transactions.run(
       tenantId,
       ({ agents }) =>
@@ -141,6 +158,7 @@ export class AgentService {
     publish: boolean,
     options: WriteOptions = {},
   ): Promise<Agent> {
+    this.#check(write.spec, '');
     if (write.metadata.name !== name) {
       throw new AppError(
         'INVALID_REQUEST',
@@ -234,6 +252,7 @@ export class AgentService {
     publish: boolean,
     options: WriteOptions = {},
   ): Promise<VersionWrite> {
+    this.#check(spec, '');
     return this.transactions.run(
       tenantId,
       async ({ agents }) => {
@@ -269,6 +288,7 @@ export class AgentService {
     spec: AgentSpec,
     options: WriteOptions = {},
   ): Promise<VersionWrite> {
+    this.#check(spec, '');
     return this.transactions.run(
       tenantId,
       async ({ agents }) => {

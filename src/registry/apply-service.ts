@@ -1,4 +1,5 @@
 import {
+  type AgentSpec,
   type ApplyResult,
   type ApplyResultItem,
   type FieldError,
@@ -28,7 +29,13 @@ class DryRunRollback extends Error {
 }
 
 /** Validates every manifest before writing any; the pointer of a problem is /items/<index>/<field>. */
-export function validateManifests(documents: readonly unknown[]): Manifest[] {
+/**
+ * Checks a schema cannot express (workflow expressions, references): returns the problems with
+ * pointers under `prefix` (e.g. /items/3 or the empty string for a single object).
+ */
+export type AgentSpecCheck = (spec: AgentSpec, prefix: string) => FieldError[];
+
+export function validateManifests(documents: readonly unknown[], checkSpec?: AgentSpecCheck): Manifest[] {
   const errors: FieldError[] = [];
   const manifests: Manifest[] = [];
   const seen = new Map<string, number>();
@@ -52,6 +59,13 @@ export function validateManifests(documents: readonly unknown[]): Manifest[] {
       return;
     }
     const manifest = parsed.data as Manifest;
+    if (manifest.kind === 'Agent' && checkSpec) {
+      const problems = checkSpec(manifest.spec, prefix);
+      if (problems.length > 0) {
+        errors.push(...problems);
+        return;
+      }
+    }
     const key = `${manifest.kind}/${manifest.metadata.name}`;
     const first = seen.get(key);
     if (first !== undefined) {
@@ -81,10 +95,11 @@ export class ApplyService {
     private readonly transactions: RegistryTransactions,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly checkSpec?: AgentSpecCheck,
   ) {}
 
   async apply(tenantId: string, documents: readonly unknown[], options: ApplyOptions): Promise<ApplyResult> {
-    const manifests = validateManifests(documents);
+    const manifests = validateManifests(documents, this.checkSpec);
     const forbidden = [...new Set(manifests.map((m) => m.kind))].filter((kind) => !options.mayWrite(kind));
     if (forbidden.length > 0) {
       throw new AppError(

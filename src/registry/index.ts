@@ -1,6 +1,6 @@
 export { AgentService, type ListQuery, type VersionWrite, type WriteOptions } from './agent-service.ts';
 export { VERSION_TRANSITIONS } from './agent-versions.ts';
-export { type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
+export { type AgentSpecCheck, type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
 export { etagOf, expectedVersion } from './etag.ts';
 export { ModelBackendService } from './model-backend-service.ts';
 export type {
