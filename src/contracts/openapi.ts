@@ -6,7 +6,7 @@ import { ApiKeySchema, PrincipalSchema, TenantSchema } from './identity.ts';
 import { ApplyResultSchema } from './manifests.ts';
 import { ModelBackendSchema } from './model-backends.ts';
 import type { Route } from './route.ts';
-import { RUN_EVENT_PAYLOADS, RunEventSchema, RunSchema, RunStepSchema, SessionSchema } from './runs.ts';
+import { RUN_EVENT_PAYLOADS, RunEventSchema, RunSchema, SessionSchema } from './runs.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -21,7 +21,6 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Principal: PrincipalSchema,
   ApiKey: ApiKeySchema,
   Run: RunSchema,
-  RunStep: RunStepSchema,
   RunEvent: RunEventSchema,
   Session: SessionSchema,
   ...Object.fromEntries(
