@@ -22,7 +22,13 @@ import {
   RunService,
   Worker,
 } from './orchestrator/index.ts';
-import { AgentService, type AgentSpecCheck, ApplyService, ModelBackendService } from './registry/index.ts';
+import {
+  AgentCatalogService,
+  AgentService,
+  type AgentSpecCheck,
+  ApplyService,
+  ModelBackendService,
+} from './registry/index.ts';
 import {
   type AgentRuntime,
   checkWorkflowExpressions,
@@ -139,7 +145,15 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
     const apply = new ApplyService(registryTransactions, clock, ids, checkSpec);
     const identity = new IdentityService(tenants, identityTransactions, clock, ids);
-    const runs = wireRuns(database, agents, modelBackends, clock, ids, logger, config);
+    const runs = wireRuns(
+      database,
+      new AgentCatalogService(registryTransactions),
+      modelBackends,
+      clock,
+      ids,
+      logger,
+      config,
+    );
 
     const demoLoaded: string[] = [];
     if (config.demo && bootstrap.freshStore) {
@@ -258,7 +272,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
 /** Durable runs: the store, queue and signals over the database, the runtimes, the worker. */
 function wireRuns(
   database: Database,
-  agents: AgentService,
+  catalogService: AgentCatalogService,
   modelBackends: ModelBackendService,
   clock: Clock,
   ids: IdGenerator,
@@ -270,10 +284,10 @@ function wireRuns(
   const signals = new DatabaseSignals(database);
   const feed = new RunEventFeed(store, signals);
   const directory: AgentDirectory = {
-    versionFor: (tenantId, name, version) => agents.runnableVersion(tenantId, name, version),
+    versionFor: (tenantId, name, version) => catalogService.runnableVersion(tenantId, name, version),
   };
   const catalog: AgentCatalog = {
-    spec: (tenantId, name, version) => agents.specOf(tenantId, name, version),
+    spec: (tenantId, name, version) => catalogService.specOf(tenantId, name, version),
     modelTarget: async (tenantId, backend): Promise<ModelTarget | null> => {
       const spec = await modelBackends.find(tenantId, backend);
       if (!spec) return null;

@@ -1,3 +1,4 @@
+export { AgentCatalogService } from './agent-catalog.ts';
 export { AgentService, type ListQuery, type VersionWrite, type WriteOptions } from './agent-service.ts';
 export { VERSION_TRANSITIONS } from './agent-versions.ts';
 export { type AgentSpecCheck, type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
