@@ -117,6 +117,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     return c.body(JSON.stringify(problem), problem.status as 400, {
       'content-type': PROBLEM_CONTENT_TYPE,
       'x-request-id': requestId,
+      // The unread rest of an oversized body would poison a kept-alive connection: close it.
+      ...(problem.code === 'PAYLOAD_TOO_LARGE' ? { connection: 'close' } : {}),
     });
   });
 

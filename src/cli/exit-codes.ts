@@ -1,7 +1,21 @@
 import { ApiError, ConnectionError } from '../contracts/index.ts';
 
-export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, denied: 4 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, notFound: 3, denied: 4, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * Ends a command with this exit code when what it had to say is already printed (a followed run
+ * that failed: exit 1; Ctrl-C: 130). runCli prints nothing more for it.
+ */
+export class CommandExit extends Error {
+  readonly code: ExitCode;
+  readonly reported = true;
+  constructor(code: ExitCode) {
+    super(`exit ${code}`);
+    this.name = 'CommandExit';
+    this.code = code;
+  }
+}
 
 /** A mistake in how actl was called (bad flag value, missing file): exit 2. */
 export class UsageError extends Error {
@@ -13,6 +27,7 @@ export class UsageError extends Error {
 
 /** The exit code for an error: 3 not found, 4 unauthenticated or denied, 2 usage, 1 anything else. */
 export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof CommandExit) return error.code;
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof ApiError) {
     if (error.status === 404) return EXIT.notFound;

@@ -6,7 +6,10 @@ import { registerCompletion } from './commands/completion.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerGet } from './commands/get.ts';
 import { registerIdentity } from './commands/identity.ts';
+import { registerRun } from './commands/run.ts';
+import { registerRuns } from './commands/runs.ts';
 import { registerServer } from './commands/server.ts';
+import { registerSessions } from './commands/sessions.ts';
 import { describeError, EXIT, exitCodeOf } from './exit-codes.ts';
 import { OUTPUT_FORMATS, type Printer, stdio } from './output.ts';
 import { createRuntime } from './runtime.ts';
@@ -33,13 +36,18 @@ export function buildProgram(env: NodeJS.ProcessEnv, printer: Printer, cwd: stri
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 unauthenticated or permission denied.
+Exit codes: 0 ok, 1 error (or a followed run failed), 2 usage, 3 not found,
+4 unauthenticated or permission denied, 130 stopped with Ctrl-C.
 
 Examples:
   actl up                                  start the platform with demo agents
   actl apply -f examples/agents/           create or update from manifests
   actl get agents -o yaml                  list agents
-  actl agents rollback secops-triage       go back to the previous published version`,
+  actl agents rollback secops-triage       go back to the previous published version
+  actl run support-assistant -i "Hi" -f    start a run and stream it live
+  actl runs list --status paused           runs waiting for a decision
+  actl runs resolve RUN_ID --action approve
+  actl sessions messages SESSION_ID        a conversation so far`,
     );
   const runtime = createRuntime(program, env, printer, VERSION, cwd, waitForStop);
   program
@@ -59,6 +67,9 @@ Examples:
   registerGet(program, runtime);
   registerAgents(program, runtime);
   registerIdentity(program, runtime);
+  registerRun(program, runtime);
+  registerRuns(program, runtime);
+  registerSessions(program, runtime);
   registerConfig(program, runtime);
   registerCompletion(program, runtime);
   for (const command of program.commands) command.exitOverride();

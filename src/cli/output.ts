@@ -64,11 +64,19 @@ export function age(iso: string | null | undefined, now = Date.now()): string {
 }
 
 export interface Printer {
+  /** One or more lines on stdout (a newline is added). */
   out(text: string): void;
+  /** One or more lines on stderr (a newline is added). */
   err(text: string): void;
+  /** Text on stdout exactly as given: a live token stream that ends its line later. */
+  write(text: string): void;
+  /** stdout when it is a terminal (spinners and colours go there), undefined when piped. */
+  terminal(): NodeJS.WriteStream | undefined;
 }
 
 export const stdio: Printer = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  write: (text) => process.stdout.write(text),
+  terminal: () => (process.stdout.isTTY ? process.stdout : undefined),
 };

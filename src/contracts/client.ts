@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ERROR_CODES, type Problem, ProblemSchema } from './errors.ts';
 import type { Route, RouteInput, RouteOutput } from './route.ts';
+import { type RunEvent, RunEventSchema } from './runs.ts';
 
 /** The server answered with a problem+json (or another non-2xx) body. */
 export class ApiError extends Error {
@@ -32,6 +33,16 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   userAgent?: string;
 }
+
+export interface EventStreamOptions {
+  /** Resume after this event id: sent as `Last-Event-ID`, so the stream starts with the next event. */
+  lastEventId?: string | number | undefined;
+  query?: Record<string, unknown> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** The most text one Server-Sent Event may hold before the stream is treated as broken. */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 
 export interface RawResponse<T> {
   status: number;
@@ -141,12 +152,8 @@ export class AgenticClient {
       responseSchema?: z.ZodType | undefined;
     } = {},
   ): Promise<RawResponse<T>> {
-    const url = new URL(this.baseUrl + path);
-    for (const [key, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
-    }
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
-    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const url = this.#url(path, options.query);
+    const headers = this.#headers('application/json');
     let requestBody: string | undefined;
     if (options.rawBody !== undefined) {
       requestBody = options.rawBody;
@@ -191,6 +198,75 @@ export class AgenticClient {
     return { status: response.status, body: parsed.value as T, headers: response.headers };
   }
 
+  /**
+   * Reads a run's Server-Sent Event stream (`GET path`, e.g. `/api/v1/runs/{id}/events`) and
+   * yields each event, checked against RunEventSchema, in order; ends when the server ends the
+   * stream. One connection: a caller that wants to survive a dropped connection calls again with
+   * `lastEventId` set to the last `seq` it received. Throws ApiError for a non-2xx answer or an
+   * event that breaks the contract, ConnectionError when the server cannot be reached or the
+   * connection drops mid-stream, and the signal's reason when `signal` aborts. Stopping the
+   * iteration early closes the connection.
+   */
+  async *streamEvents(path: string, options: EventStreamOptions = {}): AsyncGenerator<RunEvent> {
+    const url = this.#url(path, options.query);
+    const headers = this.#headers('text/event-stream');
+    if (options.lastEventId !== undefined) headers['last-event-id'] = String(options.lastEventId);
+    let response: Response;
+    try {
+      response = await this.#fetch(url, { method: 'GET', headers, signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new ConnectionError(this.baseUrl, error);
+    }
+    if (!response.ok) throw new ApiError(problemFrom(response.status, await response.text(), url.pathname));
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!contentType.toLowerCase().startsWith('text/event-stream') || !response.body) {
+      await response.body?.cancel();
+      throw this.#contractError(url.pathname, `expected text/event-stream, got "${contentType}"`);
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const decoder = new SseDataDecoder();
+    try {
+      for (;;) {
+        const chunk = await reader.read().catch((error: unknown) => {
+          throw options.signal?.aborted
+            ? (options.signal.reason ?? error)
+            : new ConnectionError(this.baseUrl, error);
+        });
+        if (chunk.done) return;
+        for (const data of decoder.push(chunk.value)) yield this.#runEvent(url.pathname, data);
+        if (decoder.pendingChars > MAX_EVENT_CHARS)
+          throw this.#contractError(url.pathname, `an event is larger than ${MAX_EVENT_CHARS} characters`);
+      }
+    } finally {
+      // Stopped early (or failed): close the connection instead of leaving it to the server.
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
+  #runEvent(path: string, data: string): RunEvent {
+    const json = parseJson(data);
+    if (!json.ok) throw this.#contractError(path, `an event is not JSON: ${data.slice(0, 200)}`);
+    const checked = RunEventSchema.safeParse(json.value);
+    if (!checked.success)
+      throw this.#contractError(path, `an event does not match the API contract: ${checked.error.message}`);
+    return checked.data;
+  }
+
+  #url(path: string, query: Record<string, unknown> | undefined): URL {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== null) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  #headers(accept: string): Record<string, string> {
+    const headers: Record<string, string> = { accept, 'user-agent': this.#userAgent };
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    return headers;
+  }
+
   #contractError(path: string, detail: string): ApiError {
     return new ApiError({
       type: 'about:blank',
@@ -200,5 +276,57 @@ export class AgenticClient {
       code: 'UPSTREAM_ERROR',
       instance: path,
     });
+  }
+}
+
+/**
+ * Incremental `text/event-stream` parser (WHATWG HTML, server-sent events) fed pieces of the body
+ * split anywhere, including between "\r" and "\n". Returns the `data` of each complete event;
+ * comments (keep-alives) and the `event` / `id` fields are skipped, since a RunEvent carries its
+ * type and seq in its data. An event left without its closing blank line is dropped, as the spec
+ * says. `pendingChars` lets the caller bound what a broken server makes it buffer.
+ */
+class SseDataDecoder {
+  #partial = '';
+  #skipLineFeed = false;
+  #data: string[] = [];
+  #dataChars = 0;
+
+  get pendingChars(): number {
+    return this.#partial.length + this.#dataChars;
+  }
+
+  push(text: string): string[] {
+    let input = text;
+    if (this.#skipLineFeed && input.startsWith('\n')) input = input.slice(1);
+    this.#skipLineFeed = false;
+    const events: string[] = [];
+    const lineEnd = /\r\n|\r|\n/g;
+    let position = 0;
+    for (let match = lineEnd.exec(input); match !== null; match = lineEnd.exec(input)) {
+      const line = this.#partial + input.slice(position, match.index);
+      this.#partial = '';
+      position = match.index + match[0].length;
+      this.#line(line, events);
+    }
+    // A "\r" that ends this piece may be the first half of a "\r\n" split across pieces.
+    if (position === input.length && input.endsWith('\r')) this.#skipLineFeed = true;
+    this.#partial += input.slice(position);
+    return events;
+  }
+
+  #line(line: string, events: string[]): void {
+    if (line === '') {
+      if (this.#data.length > 0) events.push(this.#data.join('\n'));
+      this.#data = [];
+      this.#dataChars = 0;
+      return;
+    }
+    if (line === 'data' || line.startsWith('data:')) {
+      const value = line.slice(5);
+      const data = value.startsWith(' ') ? value.slice(1) : value;
+      this.#data.push(data);
+      this.#dataChars += data.length + 1;
+    }
   }
 }

@@ -213,12 +213,13 @@ export class RunExecutor {
       return;
     }
     if (stop?.why === 'cancelled') {
+      const request = (await this.deps.queue.current(fence))?.cancelRequest;
       await this.#endUnlessFinished(
         fence,
         { to: 'cancelled', reason: 'cancelled', endedAt: now, clearResolution: true },
         {
           type: 'run_cancelled',
-          data: { reason: 'cancel requested' },
+          data: { by: request?.by ?? 'system', reason: request?.reason ?? 'cancel requested' },
         },
       );
       return;

@@ -42,6 +42,8 @@ export interface RunRecord {
   pausedAt: Date | null;
   generation: number;
   cancelRequested: boolean;
+  /** Who asked to cancel a running run, and why (the worker reports it when it stops). */
+  cancelRequest: { by: string; reason?: string | undefined } | null;
   resolution: Resolution | null;
   stepCount: number;
   usage: UsageRecord;

@@ -22,6 +22,7 @@ import {
 import type { RunEventFeed } from './event-feed.ts';
 import type { EventRecord, RunFilter, RunRecord, RunStore } from './ports.ts';
 import { toRunResource, toSessionMessageResource, toSessionResource, toStepResource } from './resources.ts';
+import { isTerminal } from './run-states.ts';
 
 /** How the API finds the agent version a new run uses (the registry, wired in main.ts). */
 export interface AgentDirectory {
@@ -140,9 +141,10 @@ export class RunService {
 
   /**
    * Checks the run and the resume point before a stream opens. `after` beyond the run's last
-   * event is an id this server never issued: INVALID_REQUEST.
+   * event is an id this server never issued: INVALID_REQUEST. Returns `finished: true` when the
+   * run has ended and the caller has every event (nothing is left to stream).
    */
-  async openEvents(tenantId: string, id: string, after: number): Promise<void> {
+  async openEvents(tenantId: string, id: string, after: number): Promise<{ finished: boolean }> {
     const run = await this.#require(tenantId, id);
     if (after > run.eventSeq) {
       throw new AppError(
@@ -153,6 +155,7 @@ export class RunService {
         },
       );
     }
+    return { finished: isTerminal(run.status) && after === run.eventSeq };
   }
 
   follow(

@@ -211,7 +211,11 @@ export class SqlRunStore implements RunStore {
       // The worker holding the lease aborts in-flight calls and ends the run.
       await trx
         .updateTable('runs')
-        .set({ cancel_requested: true, updated_at: sql`now()` })
+        .set({
+          cancel_requested: true,
+          cancel_request: writeJson({ by, ...(reason ? { reason } : {}) }),
+          updated_at: sql`now()`,
+        })
         .where('id', '=', id)
         .execute();
       await notify(trx, this.#channels.control, id);

@@ -20,6 +20,7 @@ const ResolutionJson = z
   })
   .nullable();
 const EventData = z.record(z.string(), z.unknown());
+const CancelJson = z.object({ by: z.string(), reason: z.string().optional() }).nullable();
 const StepStatus = z.enum(['started', 'completed', 'failed']);
 const Role = z.enum(['system', 'user', 'assistant', 'tool']);
 
@@ -46,6 +47,7 @@ export interface RunRow {
   paused_at: Date | null;
   generation: number;
   cancel_requested: boolean;
+  cancel_request: unknown;
   resolution: unknown;
   step_count: number;
   input_tokens: number;
@@ -77,6 +79,7 @@ export function toRun(row: RunRow): RunRecord {
     pausedAt: row.paused_at,
     generation: row.generation,
     cancelRequested: row.cancel_requested,
+    cancelRequest: readJson(CancelJson, row.cancel_request ?? null, 'run cancel request'),
     resolution: readJson(ResolutionJson, row.resolution ?? null, 'run resolution'),
     stepCount: row.step_count,
     usage: { inputTokens: row.input_tokens, outputTokens: row.output_tokens },

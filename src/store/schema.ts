@@ -122,6 +122,7 @@ export interface RunsTable {
   lease_expires_at: NullableTimestamp;
   generation: Generated<number>;
   cancel_requested: Generated<boolean>;
+  cancel_request: NullableJson;
   resolution: NullableJson;
   step_count: Generated<number>;
   input_tokens: Generated<number>;

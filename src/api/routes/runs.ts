@@ -54,7 +54,9 @@ export function runRoutes(app: Hono<AppEnv>, authenticator: Authenticator, runs:
   }));
   bindRoute(app, routes.getRunEvents, authenticator, async ({ caller, params, query, context }) => {
     const after = resumePoint(context.req.header('last-event-id'), query.after);
-    await runs.openEvents(caller.tenantId, params.id, after);
+    const { finished } = await runs.openEvents(caller.tenantId, params.id, after);
+    // Nothing left: 204 also tells an EventSource to stop reconnecting.
+    if (finished) return { response: new Response(null, { status: 204 }) };
     return {
       response: sseResponse(context, (signal) => runs.follow(caller.tenantId, params.id, after, signal)),
     };

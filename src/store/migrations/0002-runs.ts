@@ -69,6 +69,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('lease_expires_at', 'timestamptz')
     .addColumn('generation', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('cancel_requested', 'boolean', (c) => c.notNull().defaultTo(false))
+    .addColumn('cancel_request', 'jsonb')
     .addColumn('resolution', 'jsonb')
     .addColumn('step_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('input_tokens', 'integer', (c) => c.notNull().defaultTo(0))
