@@ -50,7 +50,7 @@ async function waitForRun(url: string, id: string, statuses: string[], timeoutMs
   }
 }
 
-function agents(service: CountingService, model: ScriptedModelServer) {
+function agents(model: ScriptedModelServer) {
   const workflow = (name: string, tool: object) => ({
     apiVersion: 'agenticai.dev/v1alpha1',
     kind: 'Agent',
@@ -103,7 +103,7 @@ function crashSuite(name: string, deploy: () => Promise<Deployment>) {
       model = await startScriptedModelServer();
       deployment = await deploy();
       const applied = await request(deployment.url, 'POST', '/api/v1/apply', {
-        items: agents(service, model),
+        items: agents(model),
       });
       expect(applied.status).toBe(200);
     }, 120_000);
