@@ -192,9 +192,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     };
 
     const mode = options.mode ?? 'all';
-    worker = mode === 'worker' || config.workers ? runs.worker : null;
-    await worker?.start();
+    const runsWorker = mode === 'worker' || config.workers ? runs.worker : null;
     if (mode === 'worker') {
+      worker = runsWorker;
+      await worker?.start();
       logger.info(
         { store: database.kind, startupMs: Math.round(performance.now() - started) },
         'agenticai worker is running',
@@ -215,6 +216,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       version: VERSION,
     });
     server = await startServer(app, config.host, config.port);
+    // Workers start once the port is ours: a failed start never leaves runs half-claimed.
+    worker = runsWorker;
+    await worker?.start();
     const displayHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${displayHost}:${server.port}`;
     logger.info(

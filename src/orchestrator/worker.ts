@@ -22,6 +22,7 @@ export class Worker {
   readonly #active = new Map<string, AbortController>();
   readonly #running = new Set<Promise<void>>();
   #claiming = false;
+  #claim: Promise<void> = Promise.resolve();
   #again = false;
   #stopped = true;
   #poll: NodeJS.Timeout | undefined;
@@ -58,7 +59,7 @@ export class Worker {
       return;
     }
     this.#claiming = true;
-    void this.#claimLoop()
+    this.#claim = this.#claimLoop()
       .catch((error: unknown) =>
         this.logger.error({ err: error, worker: this.options.id }, 'claiming runs failed'),
       )
@@ -94,6 +95,7 @@ export class Worker {
   async stop(graceMs: number): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#poll);
+    await this.#claim;
     await Promise.all(this.#unsubscribe.map((unsubscribe) => unsubscribe().catch(() => undefined)));
     this.#unsubscribe = [];
     const drained = Promise.all([...this.#running]);
