@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type AgentSpec, durationToMs } from '../contracts/index.ts';
+import type { AgentSpec } from '../contracts/index.ts';
 import { AppError, type Clock } from '../core/index.ts';
 import {
   type AgentRuntime,
@@ -91,16 +91,16 @@ export class RunExecutor {
     let deadline: NodeJS.Timeout | undefined;
     try {
       if (run.cancelRequested) throw new RunStop('cancelled');
-      const spec = await this.deps.catalog.spec(run.tenantId, run.agentName, run.agentVersion);
-      if (!spec)
-        throw new RunSetupError(`agent ${run.agentName} version ${run.agentVersion} no longer exists`);
-      const deadlineAt = await this.#start(run, fence, spec);
+      const deadlineAt = await this.#start(run, fence);
       if (deadlineAt) {
         deadline = setTimeout(
           () => stop.abort(new RunStop('timed_out')),
           Math.max(0, deadlineAt.getTime() - Date.now()),
         );
       }
+      const spec = await this.deps.catalog.spec(run.tenantId, run.agentName, run.agentVersion);
+      if (!spec)
+        throw new RunSetupError(`agent ${run.agentName} version ${run.agentVersion} no longer exists`);
       const context = await this.#context(run, fence, spec, stop.signal);
       const runtime = this.deps.runtimes[spec.runtime];
       const prepared = await this.#prepare(run, fence, spec);
@@ -136,12 +136,11 @@ export class RunExecutor {
     return { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens };
   }
 
-  /** pending → running with run_started; a recovered run keeps its deadline. */
-  async #start(run: RunRecord, fence: Fence, spec: AgentSpec): Promise<Date | null> {
+  /** pending → running with run_started, first thing after the claim (it is what streams wait for). */
+  async #start(run: RunRecord, fence: Fence): Promise<Date | null> {
     if (run.status !== 'pending') return run.deadlineAt;
     const now = this.deps.clock.now();
-    const timeout = spec.limits?.timeout ? durationToMs(spec.limits.timeout) : null;
-    const deadlineAt = timeout ? new Date(now.getTime() + timeout) : null;
+    const deadlineAt = run.timeoutMs ? new Date(now.getTime() + run.timeoutMs) : null;
     await this.deps.queue.transition(
       fence,
       { to: 'running', startedAt: now, deadlineAt },

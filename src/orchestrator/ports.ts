@@ -38,6 +38,8 @@ export interface RunRecord {
   updatedAt: Date;
   startedAt: Date | null;
   endedAt: Date | null;
+  /** The agent's limits.timeout when the run was created; null: none. */
+  timeoutMs: number | null;
   deadlineAt: Date | null;
   pausedAt: Date | null;
   generation: number;
@@ -108,6 +110,7 @@ export interface NewRun {
   createdBy: string;
   traceId: string;
   createdAt: Date;
+  timeoutMs: number | null;
 }
 
 export interface CreateRunOptions {

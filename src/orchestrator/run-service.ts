@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type {
-  AgentSpec,
-  Page,
-  ResolveAction,
-  Run,
-  RunCreate,
-  RunStep,
-  Session,
-  SessionMessage,
+import {
+  type AgentSpec,
+  durationToMs,
+  type Page,
+  type ResolveAction,
+  type Run,
+  type RunCreate,
+  type RunStep,
+  type Session,
+  type SessionMessage,
 } from '../contracts/index.ts';
 import {
   AppError,
@@ -90,6 +91,7 @@ export class RunService {
           : null,
         createdBy: caller.principal,
         traceId: newTraceId(),
+        timeoutMs: spec.limits?.timeout ? durationToMs(spec.limits.timeout) : null,
         createdAt: now,
       },
       { concurrency: spec.concurrency },

@@ -61,6 +61,7 @@ export class SqlRunStore implements RunStore {
           request_hash: run.requestHash,
           created_by: run.createdBy,
           trace_id: run.traceId,
+          timeout_ms: run.timeoutMs,
           created_at: run.createdAt,
           updated_at: run.createdAt,
           wake_at: run.createdAt,

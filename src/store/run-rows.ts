@@ -43,6 +43,7 @@ export interface RunRow {
   updated_at: Date;
   started_at: Date | null;
   ended_at: Date | null;
+  timeout_ms: number | null;
   deadline_at: Date | null;
   paused_at: Date | null;
   generation: number;
@@ -75,6 +76,7 @@ export function toRun(row: RunRow): RunRecord {
     updatedAt: row.updated_at,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    timeoutMs: row.timeout_ms,
     deadlineAt: row.deadline_at,
     pausedAt: row.paused_at,
     generation: row.generation,

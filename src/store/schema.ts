@@ -115,6 +115,7 @@ export interface RunsTable {
   updated_at: Timestamp;
   started_at: NullableTimestamp;
   ended_at: NullableTimestamp;
+  timeout_ms: number | null;
   deadline_at: NullableTimestamp;
   paused_at: NullableTimestamp;
   wake_at: Timestamp;

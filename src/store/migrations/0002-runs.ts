@@ -61,6 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('started_at', 'timestamptz')
     .addColumn('ended_at', 'timestamptz')
+    .addColumn('timeout_ms', 'integer')
     .addColumn('deadline_at', 'timestamptz')
     .addColumn('paused_at', 'timestamptz')
     // The queue: a run is claimable when pending or running, wake_at has passed and no live lease holds it.
