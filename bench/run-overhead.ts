@@ -91,6 +91,20 @@ async function waitAll(url: string, ids: string[]): Promise<void> {
   }
 }
 
+/** POSTs a run with stream: true and reads the stream to its end; returns the run id. */
+async function followToEnd(url: string, agent: string, input: string): Promise<string> {
+  const response = await fetch(`${url}/api/v1/agents/${agent}/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ input, stream: true }),
+  });
+  const text = await response.text();
+  const id = /"run_id":"([^"]+)"/.exec(text)?.[1] ?? /"id":"([^"]+)"/.exec(text)?.[1];
+  if (!text.includes('event: run_completed') || !id)
+    throw new Error(`run did not complete: ${text.slice(-500)}`);
+  return id;
+}
+
 interface Result {
   setup: string;
   stepP50: number;
@@ -141,8 +155,10 @@ async function measure(setup: string, url: string, modelUrl: string): Promise<Re
 
   const gaps: number[] = [];
   for (let i = 0; i < 20; i += 1) {
-    const run = await api(url, 'POST', '/api/v1/agents/looper/runs', { input: 'alone' });
-    await waitAll(url, [String(run.id)]);
+    // Followed on its own SSE stream (which ends with the run), as a client would: polling the
+    // list here would load the server while it is being timed.
+    const runId = await followToEnd(url, 'looper', 'alone');
+    const run = { id: runId };
     const steps = (await api(url, 'GET', `/api/v1/runs/${run.id}/steps`)).items as Array<{
       started_at: string;
     }>;

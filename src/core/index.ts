@@ -1,3 +1,10 @@
+export {
+  abortableSleep,
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_CAP_MS,
+  fullJitterDelay,
+  retryAfterMs,
+} from './backoff.ts';
 export { canonicalJson, contentHash, sha256Hex } from './canonical-json.ts';
 export { type Clock, systemClock } from './clock.ts';
 export {

@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { hasCluster, seedFromTemplate } from './pglite-template.ts';
 import { PostgresListener } from './postgres-listener.ts';
+import { PreparingClient } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
 
 export const DATABASE_KINDS = ['pglite', 'postgres'] as const;
@@ -52,6 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.url,
       max: options.poolSize ?? 10,
       options: `-c search_path=${schema}`,
+      Client: PreparingClient,
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     await ensureSchema(db, schema);
@@ -74,7 +76,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   mkdirSync(location, { recursive: true });
   if (!hasCluster(location)) await seedFromTemplate(location);
   const lite = await PGlite.create({ dataDir: location });
-  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1 });
+  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1, Client: PreparingClient });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await ensureSchema(db, schema);
   if (schema !== 'public') await sql`set search_path to ${sql.id(schema)}`.execute(db);

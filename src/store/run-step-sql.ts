@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { EventDraft, Fence, NewStep, StepOutcome } from '../orchestrator/index.ts';
 import { writeJson } from './json-columns.ts';
+import { preparedAs } from './prepared-statements.ts';
 import type { StepRow } from './run-rows.ts';
 import type { DB } from './schema.ts';
 
@@ -50,7 +51,7 @@ export async function beginStepStatement(
   events: EventDraft[],
   newStep: boolean,
 ): Promise<{ fenced: boolean; step: StepRow | undefined }> {
-  const result = await sql<StepRow & { fenced: number }>`
+  const result = await sql<StepRow & { fenced: number }>`${preparedAs('begin_step')}
     with ${fenceCte(fence, { events, newStep })},
     step as (
       insert into run_steps (tenant_id, run_id, key, seq, kind, name, status, input, idempotency_key, trace_id, started_at)
@@ -75,7 +76,7 @@ export async function finishStepStatement(
   outcome: StepOutcome,
   events: EventDraft[],
 ): Promise<boolean> {
-  const result = await sql<{ fenced: number }>`
+  const result = await sql<{ fenced: number }>`${preparedAs('finish_step')}
     with ${fenceCte(fence, { events, usage: outcome.usage })},
     step as (
       update run_steps set status = ${outcome.status},
@@ -97,7 +98,7 @@ export async function appendEventsStatement(
   fence: Fence,
   events: EventDraft[],
 ): Promise<number | null> {
-  const result = await sql<{ fenced: number; last_seq: number | null }>`
+  const result = await sql<{ fenced: number; last_seq: number | null }>`${preparedAs('append_events')}
     with ${fenceCte(fence, { events })},
     ${eventsCte(fence, events)}
     select (select count(*) from fence)::int as fenced, (select max(seq) from ev) as last_seq,

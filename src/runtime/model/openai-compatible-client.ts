@@ -1,5 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import {
+  abortableSleep,
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_CAP_MS,
+  fullJitterDelay,
+  retryAfterMs,
+} from '../../core/index.ts';
+import {
   type ChatOptions,
   type ChatRequest,
   type ChatResult,
@@ -8,7 +15,6 @@ import {
   type ModelTarget,
   ModelUnavailableError,
 } from '../ports.ts';
-import { DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS, fullJitterDelay, retryAfterMs } from './backoff.ts';
 import { CallScope } from './call-scope.ts';
 import { ChatCompletionSchema, parseUpstreamJson, toChatResult, toWireBody } from './chat-completion-wire.ts';
 import { readChatStream } from './chat-stream-reader.ts';
@@ -295,22 +301,4 @@ function settle(permit: CircuitPermit, error: unknown, call: CallScope): void {
 
 function isEventStream(headers: IncomingHttpHeaders): boolean {
   return (headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

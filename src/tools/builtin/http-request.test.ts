@@ -38,6 +38,20 @@ async function startRecordingServer(): Promise<{ server: Server; url: string; re
           response.writeHead(404, { 'content-type': 'application/problem+json' });
           response.end(JSON.stringify({ title: 'Not found' }));
           return;
+        case '/flaky': {
+          // 503 until the same idempotency key has been seen `ok-after` times.
+          const key = request.headers['idempotency-key'];
+          const seen = requests.filter((r) => r.path === '/flaky' && r.headers['idempotency-key'] === key);
+          if (seen.length <= Number(url.searchParams.get('ok-after'))) {
+            const retryAfter = url.searchParams.get('retry-after');
+            response.writeHead(503, retryAfter === null ? {} : { 'retry-after': retryAfter });
+            response.end('busy');
+            return;
+          }
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          response.end('recovered');
+          return;
+        }
         case '/redirect':
           response.writeHead(302, { location: 'http://elsewhere.invalid/' });
           response.end();
@@ -252,6 +266,54 @@ describe('http_request', () => {
     await expect(
       httpRequestTool.run({ url: `${base}/hang` }, options({ signal: controller.signal })),
     ).rejects.toBe(reason);
+  });
+
+  it('retries an idempotent call on a transient answer, with the same idempotency key', async () => {
+    const result = await httpRequestTool.run({ url: `${base}/flaky?ok-after=2` }, options());
+    expect(textOf(result)).toBe('HTTP 200 OK\n\nrecovered');
+    expect(requests.map((r) => r.headers['idempotency-key'])).toEqual([
+      'run-1:step-1',
+      'run-1:step-1',
+      'run-1:step-1',
+    ]);
+  });
+
+  it('gives the last answer back when the retries run out, and honours config.retries', async () => {
+    const result = await httpRequestTool.run(
+      { url: `${base}/flaky?ok-after=5&retry-after=0` },
+      options({ config: { retries: 1 } }),
+    );
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('HTTP 503');
+    expect(requests).toHaveLength(2);
+  });
+
+  it('passes a long Retry-After on instead of waiting for it', async () => {
+    const result = await httpRequestTool.run({ url: `${base}/flaky?ok-after=1&retry-after=3600` }, options());
+    expect(result.structured).toMatchObject({ status: 503, headers: { 'retry-after': '3600' } });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('never repeats a call that is not idempotent', async () => {
+    const result = await httpRequestTool.run(
+      { url: `${base}/flaky?ok-after=5&retry-after=0`, method: 'POST' },
+      options(),
+    );
+    expect(result.isError).toBe(true);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.headers['idempotency-key']).toBeUndefined();
+  });
+
+  it('stops waiting between attempts when cancelled', async () => {
+    const controller = new AbortController();
+    const pending = httpRequestTool.run(
+      { url: `${base}/flaky?ok-after=5&retry-after=5` },
+      options({ signal: controller.signal }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort(new Error('run cancelled'));
+    await expect(pending).rejects.toThrow('run cancelled');
+    expect(requests).toHaveLength(1);
   });
 
   it('names the field and the problem when arguments are invalid', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import { parseJson } from '../../contracts/index.ts';
-import { assertNever } from '../../core/index.ts';
+import { abortableSleep, assertNever, fullJitterDelay, retryAfterMs } from '../../core/index.ts';
 import type { ToolResult } from '../../runtime/index.ts';
 import { BaseToolConfigSchema, defineBuiltinTool, errorResult, textResult } from '../builtin-tool.ts';
 import { type HttpSendOutcome, sendHttpRequest } from './http-send.ts';
@@ -20,6 +20,13 @@ const IDEMPOTENT_METHODS: ReadonlySet<HttpRequestMethod> = new Set([
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+export const DEFAULT_HTTP_RETRIES = 2;
+/** Answers that say "try again later" rather than "no". */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
+const RETRY_BASE_MS = 200;
+const RETRY_CAP_MS = 5_000;
+/** A server asking for a longer wait than this gets its answer passed on instead. */
+const MAX_RETRY_AFTER_MS = 10_000;
 const USER_AGENT = 'agenticai-http-request';
 /** Response headers worth showing the model; the rest is noise in its context. */
 const REPORTED_HEADERS = [
@@ -73,6 +80,17 @@ export const HttpRequestConfigSchema = BaseToolConfigSchema.extend({
     .max(16 * 1024 * 1024)
     .default(DEFAULT_MAX_RESPONSE_BYTES)
     .describe('Response bytes kept; the rest is dropped with a marker'),
+  retries: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(DEFAULT_HTTP_RETRIES)
+    .describe(
+      'Extra attempts, with exponential backoff and jitter (or the Retry-After asked for), for an ' +
+        'idempotent call that could not connect or got 408, 429, 502, 503 or 504; a call that is not ' +
+        'idempotent is never repeated',
+    ),
 });
 
 /**
@@ -98,18 +116,16 @@ export const httpRequestTool = defineBuiltinTool({
     }
     const idempotent = config.idempotent ?? IDEMPOTENT_METHODS.has(args.method);
     const { headers, body } = encodeRequest(args, idempotent ? idempotencyKey : undefined);
-    const outcome = await sendHttpRequest(
-      {
-        url,
-        method: args.method,
-        headers,
-        body,
-        timeoutMs: config.timeoutMs,
-        // A few bytes more than shown, to cut the text at a character boundary.
-        keepBytes: config.maxResponseBytes + 3,
-      },
-      signal,
-    );
+    const request = {
+      url,
+      method: args.method,
+      headers,
+      body,
+      timeoutMs: config.timeoutMs,
+      // A few bytes more than shown, to cut the text at a character boundary.
+      keepBytes: config.maxResponseBytes + 3,
+    };
+    const outcome = await sendWithRetries(request, idempotent ? config.retries : 0, signal);
     switch (outcome.kind) {
       case 'response':
         return toResult(outcome, config.maxResponseBytes);
@@ -122,6 +138,34 @@ export const httpRequestTool = defineBuiltinTool({
     }
   },
 });
+
+/**
+ * Sends, and sends again while the outcome is transient and attempts remain. The last outcome is
+ * returned whatever it is, so the model sees what the server finally said.
+ */
+async function sendWithRetries(
+  request: Parameters<typeof sendHttpRequest>[0],
+  retries: number,
+  signal: AbortSignal,
+): Promise<HttpSendOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await sendHttpRequest(request, signal);
+    if (attempt >= retries) return outcome;
+    const delayMs = transientDelay(outcome, attempt);
+    if (delayMs === undefined) return outcome;
+    await abortableSleep(delayMs, signal);
+  }
+}
+
+/** How long to wait before trying again, or undefined when the outcome is final. */
+function transientDelay(outcome: HttpSendOutcome, attempt: number): number | undefined {
+  const backoff = () => fullJitterDelay(attempt, Math.random, RETRY_BASE_MS, RETRY_CAP_MS);
+  if (outcome.kind === 'failed') return outcome.sent ? backoff() : undefined;
+  if (outcome.kind !== 'response' || !TRANSIENT_STATUSES.has(outcome.status)) return undefined;
+  const asked = retryAfterMs(outcome.headers, Date.now());
+  if (asked === undefined) return backoff();
+  return asked <= MAX_RETRY_AFTER_MS ? asked : undefined;
+}
 
 function isAllowedHost(url: URL, allowedHosts: readonly string[]): boolean {
   const normalise = (host: string) =>

@@ -23,7 +23,8 @@ export type HttpSendOutcome =
       totalBytes: number;
     }
   | { kind: 'timeout' }
-  | { kind: 'failed'; message: string };
+  /** `sent: false` when Node refused to send the request at all: trying again cannot help. */
+  | { kind: 'failed'; message: string; sent: boolean };
 
 /**
  * One HTTP exchange over node:http / node:https. Redirects are not followed (a 3xx comes back
@@ -55,7 +56,7 @@ export function sendHttpRequest(request: HttpSendRequest, signal: AbortSignal): 
     const fail = (error: unknown) => {
       if (signal.aborted) settle({ kind: 'aborted' });
       else if (timedOut) settle({ kind: 'timeout' });
-      else settle({ kind: 'failed', message: describeError(error) });
+      else settle({ kind: 'failed', message: describeError(error), sent: true });
     };
 
     let outgoing: http.ClientRequest;
@@ -86,7 +87,7 @@ export function sendHttpRequest(request: HttpSendRequest, signal: AbortSignal): 
         );
       });
     } catch (error) {
-      settle({ kind: 'failed', message: `request not sent: ${describeError(error)}` });
+      settle({ kind: 'failed', message: `request not sent: ${describeError(error)}`, sent: false });
       return;
     }
     outgoing.on('error', fail);
