@@ -1,11 +1,20 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import { createApp, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
+import { AuditLog } from './audit/index.ts';
 import type { Config } from './config/index.ts';
 import { durationToMs, type Readiness, VERSION } from './contracts/index.ts';
-import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
+import {
+  AppError,
+  type Clock,
+  type IdGenerator,
+  PACKAGE_ROOT,
+  systemClock,
+  uuidv7Ids,
+} from './core/index.ts';
+import { PiiMasker } from './guard/index.ts';
 import {
   Authenticator,
   type BootstrapResult,
@@ -17,17 +26,21 @@ import {
 import {
   type AgentCatalog,
   type AgentDirectory,
+  type Governance,
   RunEventFeed,
   RunExecutor,
   RunService,
   Worker,
 } from './orchestrator/index.ts';
+import { compilePolicy } from './policy/index.ts';
 import {
   AgentCatalogService,
   AgentService,
   type AgentSpecCheck,
   ApplyService,
   ModelBackendService,
+  PolicyService,
+  type PolicySpecCheck,
 } from './registry/index.ts';
 import {
   type AgentRuntime,
@@ -47,6 +60,7 @@ import {
   openDatabase,
   pendingMigrations,
   RedisCache,
+  SqlAuditStore,
   SqlCredentialLookup,
   SqlIdentityTransactions,
   SqlRegistryTransactions,
@@ -55,6 +69,9 @@ import {
   SqlTenantStore,
 } from './store/index.ts';
 import { BuiltinToolInvoker } from './tools/index.ts';
+import { createLogger, wireGovernance } from './wiring/index.ts';
+
+type Governed = Awaited<ReturnType<typeof wireGovernance>>;
 
 export const EXAMPLE_AGENTS_DIR = join(PACKAGE_ROOT, 'examples', 'agents');
 export const ADMIN_KEY_FILE = 'admin.key';
@@ -108,7 +125,7 @@ function readManifestDir(dir: string): unknown[] {
  * closing what it opened.
  */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'agenticai' } });
+  const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? uuidv7Ids;
   const dataDir = resolve(config.dataDir);
@@ -118,6 +135,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let cache: Cache | undefined;
   let server: RunningServer | undefined;
   let worker: Worker | null = null;
+  let governed: Governed | undefined;
   let generatedKeyFile: string | undefined;
   try {
     const applied = await migrateToLatest(database.db, database.schema);
@@ -127,7 +145,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const tenants = new SqlTenantStore(database.db);
     const identityTransactions = new SqlIdentityTransactions(database.db);
     const credentials = new SqlCredentialLookup(database.db);
-    const registryTransactions = new SqlRegistryTransactions(database.db);
+    const registryTransactions = new SqlRegistryTransactions(database.db, database.schema);
 
     const bootstrap = await bootstrapPlatform(
       { tenants, transactions: identityTransactions, credentials, clock, ids },
@@ -143,8 +161,37 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       spec.workflow ? checkWorkflowExpressions(spec.workflow, `${prefix}/spec/workflow`) : [];
     const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
-    const apply = new ApplyService(registryTransactions, clock, ids, checkSpec);
+    // Policies compile on apply (globs, CIDRs, CEL): a bad one is refused with its location.
+    const checkPolicy: PolicySpecCheck = (name, spec, prefix) => {
+      try {
+        compilePolicy(spec, { name, version: 0, pointerPrefix: prefix });
+        return [];
+      } catch (error) {
+        if (error instanceof AppError && error.fieldErrors) return error.fieldErrors;
+        throw error;
+      }
+    };
+    const apply = new ApplyService(registryTransactions, clock, ids, checkSpec, checkPolicy);
+    const policies = new PolicyService(registryTransactions);
     const identity = new IdentityService(tenants, identityTransactions, clock, ids);
+    // Every built-in PII detector masks what the audit log keeps; a tenant's own rules apply before.
+    const auditMasker = new PiiMasker({});
+    const audit = new AuditLog(new SqlAuditStore(database.db), {
+      mask: (value) => auditMasker.maskValue(value),
+      clock,
+      ids,
+    });
+    governed = await wireGovernance({
+      database,
+      cache,
+      policies,
+      identity: identityTransactions,
+      audit,
+      clock,
+      ids,
+      logger,
+      config,
+    });
     const runs = wireRuns(
       database,
       new AgentCatalogService(registryTransactions),
@@ -153,6 +200,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       ids,
       logger,
       config,
+      governed.governance,
     );
 
     const demoLoaded: string[] = [];
@@ -196,6 +244,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (mode === 'worker') {
       worker = runsWorker;
       await worker?.start();
+      if (worker) governed.startExpirySweep();
       logger.info(
         { store: database.kind, startupMs: Math.round(performance.now() - started) },
         'agenticai worker is running',
@@ -209,6 +258,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       apply,
       identity,
       runs: runs.service,
+      approvals: governed.approvals,
+      policies,
+      livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
+      guards: governed.guards,
+      audit,
       readiness,
       logger,
       ids,
@@ -219,6 +273,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     // Workers start once the port is ours: a failed start never leaves runs half-claimed.
     worker = runsWorker;
     await worker?.start();
+    if (worker) governed.startExpirySweep();
     const displayHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${displayHost}:${server.port}`;
     logger.info(
@@ -249,6 +304,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
           closing ??= (async () => {
             logger.info('shutting down: draining requests and runs');
             runs.feed.close();
+            await governed?.close();
             await Promise.all([
               http.server?.close(config.shutdownTimeoutMs),
               worker?.stop(config.shutdownTimeoutMs),
@@ -263,6 +319,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     }
   } catch (error) {
     await worker?.stop(0);
+    await governed?.close();
     await server?.close(0);
     await cache?.close();
     await database.close();
@@ -282,6 +339,7 @@ function wireRuns(
   ids: IdGenerator,
   logger: Logger,
   config: Config,
+  governance: Governance,
 ) {
   const store = new SqlRunStore(database.db, database.schema);
   const queue = new SqlRunQueue(database.db, database.schema);
@@ -324,6 +382,7 @@ function wireRuns(
     clock,
     logger,
     leaseMs: config.workerLeaseMs,
+    governance,
   });
   const worker = new Worker(queue, signals, executor, logger, {
     id: `${hostname()}:${process.pid}:${ids.next().slice(-6)}`,

@@ -1,19 +1,24 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/index.ts';
 import { type Readiness, routes } from '../contracts/index.ts';
 import { AppError, type IdGenerator } from '../core/index.ts';
 import type { Authenticator, IdentityService } from '../identity/index.ts';
-import type { RunService } from '../orchestrator/index.ts';
-import type { AgentService, ApplyService, ModelBackendService } from '../registry/index.ts';
+import type { ApprovalService, RunService } from '../orchestrator/index.ts';
+import type { AgentService, ApplyService, ModelBackendService, PolicyService } from '../registry/index.ts';
 import { toHonoPath } from './bind-route.ts';
 import type { AppEnv } from './context.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { applyRoutes } from './routes/apply.ts';
+import { approvalRoutes } from './routes/approvals.ts';
+import { auditAdminChanges, auditRoutes } from './routes/audit.ts';
+import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelBackendRoutes } from './routes/model-backends.ts';
+import { type LivePolicies, policyRoutes } from './routes/policies.ts';
 import { runRoutes } from './routes/runs.ts';
 
 export interface ApiDeps {
@@ -23,6 +28,11 @@ export interface ApiDeps {
   apply: ApplyService;
   identity: IdentityService;
   runs: RunService;
+  approvals: ApprovalService;
+  policies: PolicyService;
+  livePolicies: LivePolicies;
+  guards: GuardAccess;
+  audit: AuditLog;
   readiness: (signal: AbortSignal) => Promise<Readiness>;
   logger: Logger;
   ids: IdGenerator;
@@ -86,12 +96,18 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }),
   );
 
+  // Before the routes it wraps: it runs after their handlers.
+  auditAdminChanges(app, deps.audit);
   metaRoutes(app, deps.authenticator, deps.readiness, deps.version);
   identityRoutes(app, deps.authenticator, deps.identity);
   agentRoutes(app, deps.authenticator, deps.agents);
   modelBackendRoutes(app, deps.authenticator, deps.modelBackends);
   applyRoutes(app, deps.authenticator, deps.apply);
   runRoutes(app, deps.authenticator, deps.runs);
+  approvalRoutes(app, deps.authenticator, deps.approvals);
+  policyRoutes(app, deps.authenticator, deps.policies, deps.livePolicies);
+  guardRoutes(app, deps.authenticator, deps.guards);
+  auditRoutes(app, deps.authenticator, deps.audit);
 
   app.notFound((c) => {
     const path = c.req.path;

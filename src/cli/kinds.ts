@@ -4,6 +4,7 @@ import {
   API_VERSION,
   type ApiKey,
   type ModelBackend,
+  type Policy,
   type Principal,
   type Route,
   routes,
@@ -45,6 +46,19 @@ const backendColumns: Column<ModelBackend>[] = [
   { header: 'ENDPOINT', value: (b) => b.spec.endpoint },
   { header: 'MODELS', value: (b) => b.spec.models.join(',') },
   { header: 'AGE', value: (b) => age(b.metadata.createdAt) },
+];
+
+const policyColumns: Column<Policy>[] = [
+  { header: 'NAME', value: (p) => p.metadata.name },
+  { header: 'VERSION', value: (p) => String(p.status.version) },
+  {
+    header: 'SECTIONS',
+    value: (p) =>
+      (['rbac', 'quotas', 'scopes', 'approval_gates', 'pii_masking', 'injection'] as const)
+        .filter((key) => p.spec[key] !== undefined)
+        .join(',') || '-',
+  },
+  { header: 'AGE', value: (p) => age(p.metadata.createdAt) },
 ];
 
 const tenantColumns: Column<Tenant>[] = [
@@ -96,6 +110,16 @@ export const KINDS = {
     nameOf: (b: ModelBackend) => b.metadata.name,
     columns: backendColumns,
   } satisfies KindInfo<ModelBackend>,
+  policies: {
+    singular: 'policy',
+    aliases: ['policy', 'policies', 'pol'],
+    list: routes.listPolicies,
+    get: routes.getPolicy,
+    remove: routes.deletePolicy,
+    key: 'name',
+    nameOf: (p: Policy) => p.metadata.name,
+    columns: policyColumns,
+  } satisfies KindInfo<Policy>,
   tenants: {
     singular: 'tenant',
     aliases: ['tenant', 'tenants'],

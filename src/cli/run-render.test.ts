@@ -77,6 +77,14 @@ describe('RunEventRenderer', () => {
   it('shows a pause with the actions that fit it, and a failure with its fallback output', () => {
     const paused = render(event('run_paused', { reason: 'in_doubt', step: 'tool:1:0', details: {} }));
     expect(paused).toBe('⏸ paused: in_doubt\n  resolve with: actl runs resolve r1 --action retry|skip\n');
+    const gated = render(
+      event('run_paused', {
+        reason: 'approval',
+        step: 'node:say',
+        details: { approval_id: 'ap1', reason: 'gate' },
+      }),
+    );
+    expect(gated).toBe('⏸ paused: approval\n  decide with: actl approvals approve|reject ap1\n');
 
     const failed = render(
       event('run_failed', {

@@ -141,8 +141,15 @@ export class RunEventRenderer {
       case 'run_paused': {
         const data = payload(event.type, event.data);
         if (!data) return raw();
-        const details = data.details as { message?: unknown } | undefined;
+        const details = data.details as { message?: unknown; approval_id?: unknown } | undefined;
         const message = typeof details?.message === 'string' ? ` — ${details.message}` : '';
+        if (typeof details?.approval_id === 'string') {
+          // A policy gate or a call in doubt: decided through the approvals API, by its approvers.
+          return [
+            s.warn(`⏸ paused: ${data.reason}${message}`),
+            s.dim(`  decide with: actl approvals approve|reject ${details.approval_id}`),
+          ];
+        }
         const actions = RESOLVE_ACTIONS_FOR[data.reason] ?? 'approve|reject|retry|skip';
         return [
           s.warn(`⏸ paused: ${data.reason}${message}`),

@@ -23,6 +23,9 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_WORKER_CONCURRENCY', 'workerConcurrency'],
   ['AGENTICAI_WORKER_LEASE_MS', 'workerLeaseMs'],
   ['AGENTICAI_WORKER_POLL_MS', 'workerPollMs'],
+  ['AGENTICAI_APPROVAL_WEBHOOK_URL', 'approvalWebhookUrl'],
+  ['AGENTICAI_APPROVAL_WEBHOOK_SECRET', 'approvalWebhookSecret'],
+  ['AGENTICAI_PII_HASH_KEY', 'piiHashKey'],
 ];
 
 const OIDC_ENV_KEYS: Array<[string, string]> = [

@@ -74,6 +74,20 @@ export const ConfigSchema = z.strictObject({
     .max(60_000)
     .default(1000)
     .describe('Fallback poll of the run queue'),
+  approvalWebhookUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .describe('POSTed when an approval is requested or decided (chat / IM integrations)'),
+  approvalWebhookSecret: z
+    .string()
+    .min(16, 'use at least 16 characters')
+    .optional()
+    .describe('Key of the HMAC-SHA256 signature in X-Agenticai-Signature (never logged)'),
+  piiHashKey: z
+    .string()
+    .min(16, 'use at least 16 characters')
+    .optional()
+    .describe('Key of the hash PII action (stable HMAC); without it a per-install key is derived'),
   oidc: OidcConfigSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -23,6 +23,8 @@ export const PERMISSIONS = [
   'runs:read',
   'runs:create',
   'runs:resolve',
+  'audit:read',
+  'policies:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -42,6 +44,12 @@ export const TenantCreateSchema = z.strictObject({
   displayName: z.string().min(1).max(256).optional(),
 });
 
+export const GroupsSchema = z
+  .array(
+    z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a group name is lowercase letters, digits, ., _ or -'),
+  )
+  .max(100);
+
 export const RolesSchema = z
   .array(z.enum(ROLES))
   .min(1, 'a principal needs at least one role')
@@ -53,6 +61,9 @@ export const PrincipalSchema = z.strictObject({
   name: NameSchema,
   kind: z.enum(PRINCIPAL_KINDS),
   roles: z.array(z.enum(ROLES)),
+  groups: z
+    .array(z.string())
+    .describe('Groups the principal belongs to (approval gates name them as group:NAME)'),
   disabled: z.boolean(),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
@@ -63,10 +74,12 @@ export const PrincipalCreateSchema = z.strictObject({
   name: NameSchema,
   kind: z.enum(PRINCIPAL_KINDS).default('user'),
   roles: RolesSchema,
+  groups: GroupsSchema.optional(),
 });
 
 export const PrincipalUpdateSchema = z.strictObject({
   roles: RolesSchema.optional(),
+  groups: GroupsSchema.optional().describe('Replaces the groups'),
   disabled: z.boolean().optional(),
 });
 
@@ -76,6 +89,7 @@ export const WhoAmISchema = z.strictObject({
   principalId: z.string(),
   tenant: NameSchema,
   roles: z.array(z.enum(ROLES)),
+  groups: z.array(z.string()),
   permissions: z.array(z.enum(PERMISSIONS)),
   authMethod: z.enum(['api_key', 'jwt']),
 });

@@ -19,6 +19,33 @@ export {
   type ToolRefInput,
 } from './agents.ts';
 export {
+  APPROVAL_DECISIONS,
+  APPROVAL_KINDS,
+  APPROVAL_STATUSES,
+  type Approval,
+  ApprovalDecideSchema,
+  type ApprovalDecisionKind,
+  type ApprovalKind,
+  ApprovalListQuerySchema,
+  ApprovalSchema,
+  type ApprovalStatus,
+  approvalRoutes,
+} from './approvals.ts';
+export {
+  AUDIT_ACTIONS,
+  AUDIT_ACTOR_TYPES,
+  AUDIT_BREAK_REASONS,
+  AUDIT_EXPORT_CONTENT_TYPE,
+  type AuditAction,
+  type AuditActorType,
+  type AuditBreakReason,
+  type AuditFilterQuery,
+  type AuditRecord,
+  AuditRecordSchema,
+  type AuditVerification,
+  AuditVerificationSchema,
+} from './audit.ts';
+export {
   AgenticClient,
   ApiError,
   type ClientOptions,
@@ -50,6 +77,15 @@ export {
   type Problem,
   ProblemSchema,
 } from './errors.ts';
+export {
+  guardRoutes,
+  InjectionDetectRequestSchema,
+  type InjectionDetectResult,
+  InjectionDetectResultSchema,
+  PiiDetectRequestSchema,
+  type PiiDetectResult,
+  PiiDetectResultSchema,
+} from './guard-routes.ts';
 export {
   type ApiKey,
   type ApiKeyCreated,
@@ -86,6 +122,56 @@ export {
   type ModelBackendWrite,
 } from './model-backends.ts';
 export { buildOpenApiDocument } from './openapi.ts';
+export {
+  type ApprovalGate,
+  ApprovalGateSchema,
+  DECISION_EFFECTS,
+  type Decision,
+  type DecisionConstraints,
+  type DecisionEffect,
+  type DecisionGate,
+  type DecisionRequest,
+  DecisionRequestSchema,
+  DecisionSchema,
+  GATE_TIMEOUT_ACTIONS,
+  type GateTimeoutAction,
+  type Injection,
+  InjectionSchema,
+  PII_ACTIONS,
+  PII_DETECTORS,
+  type PiiAction,
+  type PiiDetector,
+  type PiiMasking,
+  PiiMaskingSchema,
+  POLICY_ACTIONS,
+  type PolicyAction,
+  type PolicyManifest,
+  PolicyManifestSchema,
+  type PolicySpec,
+  type PolicySpecInput,
+  PolicySpecSchema,
+  QUOTA_SCOPES,
+  QUOTA_UNITS,
+  QUOTA_WINDOWS,
+  type QuotaCounter,
+  QuotaCounterSchema,
+  type QuotaRule,
+  type QuotaScope,
+  type QuotaUnit,
+  type QuotaWindow,
+  RBAC_EFFECTS,
+  type RbacEffect,
+  type RbacRule,
+  type ScopeRule,
+} from './policies.ts';
+export {
+  type Policy,
+  PolicyEvaluateSchema,
+  type PolicyEvaluation,
+  PolicyEvaluationSchema,
+  PolicySchema,
+  policyRoutes,
+} from './policy-routes.ts';
 export { HTTP_METHODS, type HttpMethod, type Route, type RouteInput, type RouteOutput } from './route.ts';
 export { type Readiness, type Routes, routes } from './routes.ts';
 export {

@@ -2,17 +2,23 @@ import { z } from 'zod';
 import { AgentManifestSchema } from './agents.ts';
 import { API_VERSION, NameSchema } from './common.ts';
 import { ModelBackendManifestSchema } from './model-backends.ts';
+import { PolicyManifestSchema } from './policies.ts';
 
 /** Kinds `actl apply` and `POST /api/v1/apply` accept today. Later kinds join this list. */
-export const MANIFEST_KINDS = ['Agent', 'ModelBackend'] as const;
+export const MANIFEST_KINDS = ['Agent', 'ModelBackend', 'Policy'] as const;
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
 export const MANIFEST_SCHEMAS = {
   Agent: AgentManifestSchema,
   ModelBackend: ModelBackendManifestSchema,
+  Policy: PolicyManifestSchema,
 } as const satisfies Record<ManifestKind, z.ZodType>;
 
-export const ManifestSchema = z.discriminatedUnion('kind', [AgentManifestSchema, ModelBackendManifestSchema]);
+export const ManifestSchema = z.discriminatedUnion('kind', [
+  AgentManifestSchema,
+  ModelBackendManifestSchema,
+  PolicyManifestSchema,
+]);
 export type Manifest = z.infer<typeof ManifestSchema>;
 
 /** The envelope checked first, so an unknown kind gets its own clear error. */
@@ -32,7 +38,11 @@ export const ApplyResultItemSchema = z.strictObject({
   kind: z.enum(MANIFEST_KINDS),
   name: NameSchema,
   action: z.enum(APPLY_ACTIONS),
-  version: z.number().int().optional().describe('For agents: the version now live (or the new draft)'),
+  version: z
+    .number()
+    .int()
+    .optional()
+    .describe('For agents: the version now live (or the new draft); for policies: the version now in force'),
 });
 export type ApplyResultItem = z.infer<typeof ApplyResultItemSchema>;
 

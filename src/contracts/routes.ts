@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { agentRoutes, modelBackendRoutes } from './agent-routes.ts';
+import { approvalRoutes } from './approvals.ts';
+import { auditRoutes } from './audit-routes.ts';
+import { guardRoutes } from './guard-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { ApplyQuerySchema, ApplyRequestSchema, ApplyResultSchema } from './manifests.ts';
+import { policyRoutes } from './policy-routes.ts';
 import { defineRoute } from './route.ts';
 import { runRoutes } from './run-routes.ts';
 
@@ -66,6 +70,10 @@ export const routes = {
   ...agentRoutes,
   ...modelBackendRoutes,
   ...runRoutes,
+  ...approvalRoutes,
+  ...policyRoutes,
+  ...guardRoutes,
+  ...auditRoutes,
 } as const;
 
 export type Routes = typeof routes;

@@ -158,9 +158,16 @@ export const RUN_EVENT_PAYLOADS = {
     call_id: z.string().optional(),
   }),
   governance_intervention: z.object({
-    rule: z.string(),
-    decision: z.string(),
+    rule: z.string().describe('The policy rule that decided (policy/section/rule)'),
+    decision: z
+      .string()
+      .describe(
+        'deny, require_approval, rejected, dry_run, flagged (content flagged by the guard) or blocked',
+      ),
     reason: z.string().optional(),
+    step: z.string().optional(),
+    tool: z.string().optional(),
+    approval_id: z.string().optional().describe('With require_approval: the approval to decide'),
   }),
   run_paused: z.object({ reason: z.string(), step: z.string().optional(), details: z.unknown().optional() }),
   run_resumed: z.object({ action: z.string(), by: z.string() }),

@@ -23,6 +23,11 @@ function unauthenticated(message: string): AppError {
   return new AppError('UNAUTHENTICATED', message);
 }
 
+/** The conventional OIDC `groups` claim: a list of names; anything else means none. */
+function groupsFromClaim(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string' && g.length > 0) : [];
+}
+
 function rolesFromClaim(value: unknown): Role[] {
   const raw = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[\s,]+/) : [];
   return raw.filter(
@@ -75,6 +80,7 @@ export class Authenticator {
       tenantId: credential.tenant.id,
       tenantName: credential.tenant.name,
       roles: credential.principal.roles,
+      groups: credential.principal.groups,
       permissions,
       authMethod: 'api_key',
       platformAdmin,
@@ -97,6 +103,7 @@ export class Authenticator {
       tenantId: tenant.id,
       tenantName: tenant.name,
       roles,
+      groups: groupsFromClaim(claims.groups),
       permissions,
       authMethod: 'jwt',
       platformAdmin,

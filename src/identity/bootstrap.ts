@@ -81,6 +81,7 @@ async function bootstrapOnce(deps: BootstrapDeps, presetKey?: string): Promise<B
         name: BOOTSTRAP_PRINCIPAL,
         kind: 'user',
         roles: ['admin'],
+        groups: [],
         disabled: false,
         createdAt: now,
         updatedAt: now,

@@ -43,6 +43,7 @@ const toPrincipal = (p: PrincipalRecord, tenant: string): Principal => ({
   name: p.name,
   kind: p.kind,
   roles: p.roles,
+  groups: p.groups,
   disabled: p.disabled,
   createdAt: iso(p.createdAt),
   updatedAt: iso(p.updatedAt),
@@ -157,7 +158,7 @@ export class IdentityService {
 
   async createPrincipal(
     tenant: TenantRecord,
-    input: { name: string; kind: PrincipalKind; roles: Role[] },
+    input: { name: string; kind: PrincipalKind; roles: Role[]; groups?: string[] | undefined },
   ): Promise<Principal> {
     const now = this.clock.now();
     const created = await this.transactions.run(tenant.id, ({ principals }) =>
@@ -167,6 +168,7 @@ export class IdentityService {
         name: input.name,
         kind: input.kind,
         roles: [...new Set(input.roles)],
+        groups: [...new Set(input.groups ?? [])],
         disabled: false,
         createdAt: now,
         updatedAt: now,
@@ -179,7 +181,7 @@ export class IdentityService {
     caller: Caller,
     tenant: TenantRecord,
     name: string,
-    changes: { roles?: Role[] | undefined; disabled?: boolean | undefined },
+    changes: { roles?: Role[] | undefined; groups?: string[] | undefined; disabled?: boolean | undefined },
   ): Promise<Principal> {
     const updated = await this.transactions.run(tenant.id, async ({ principals }) => {
       const found = await principals.getByName(name);
@@ -192,6 +194,7 @@ export class IdentityService {
       }
       return principals.update(found.id, {
         ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}),
+        ...(changes.groups ? { groups: [...new Set(changes.groups)] } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
       });
     });

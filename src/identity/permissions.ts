@@ -11,7 +11,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: READ,
   approver: [...READ, 'runs:resolve'],
   developer: [...READ, ...RUN, 'agents:write'],
-  operator: [...READ, ...RUN, 'runs:resolve', 'agents:write', 'model-backends:write', 'metrics:read'],
+  operator: [
+    ...READ,
+    ...RUN,
+    'runs:resolve',
+    'agents:write',
+    'model-backends:write',
+    'metrics:read',
+    'audit:read',
+  ],
   admin: [
     ...READ,
     ...RUN,
@@ -24,6 +32,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'api-keys:write',
     'tenants:read',
     'metrics:read',
+    'audit:read',
+    'policies:write',
   ],
 };
 
@@ -37,6 +47,7 @@ export interface Caller {
   tenantId: string;
   tenantName: string;
   roles: Role[];
+  groups: string[];
   permissions: ReadonlySet<Permission>;
   authMethod: 'api_key' | 'jwt';
   /** Admin of the platform tenant: may act on other tenants' identities and create tenants. */

@@ -13,6 +13,8 @@ export interface PrincipalRecord {
   name: string;
   kind: PrincipalKind;
   roles: Role[];
+  /** Groups the principal belongs to; approval gates name them as `group:NAME`. */
+  groups: string[];
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -57,7 +59,10 @@ export interface PrincipalStore {
   getByName(name: string): Promise<PrincipalRecord | null>;
   list(page: Page<string>): Promise<PrincipalRecord[]>;
   /** Returns null if absent. */
-  update(id: string, changes: { roles?: Role[]; disabled?: boolean }): Promise<PrincipalRecord | null>;
+  update(
+    id: string,
+    changes: { roles?: Role[]; groups?: string[]; disabled?: boolean },
+  ): Promise<PrincipalRecord | null>;
   delete(id: string): Promise<boolean>;
 }
 

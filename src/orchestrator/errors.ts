@@ -27,3 +27,14 @@ export class RunSetupError extends Error {
     this.name = 'RunSetupError';
   }
 }
+
+/** Governance ended the run: a denied call, a rejected approval, or blocked content. */
+export class GovernanceStop extends Error {
+  constructor(
+    readonly reason: 'denied' | 'rejected' | 'injection_blocked',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GovernanceStop';
+  }
+}

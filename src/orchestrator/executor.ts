@@ -10,7 +10,8 @@ import {
   type ToolDefinition,
   type ToolInvoker,
 } from '../runtime/index.ts';
-import { RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
+import { GovernanceStop, RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
+import type { Governance } from './governance.ts';
 import type { ClaimedRun, EventDraft, Fence, RunQueue, RunRecord, TransitionChange } from './ports.ts';
 import { LeaseLostError } from './ports.ts';
 import { DurableRunContext } from './run-context.ts';
@@ -32,6 +33,8 @@ export interface ExecutorDeps {
   clock: Clock;
   logger: Logger;
   leaseMs: number;
+  /** Policy, approvals, guard and audit for every model and tool call; absent in unit tests. */
+  governance?: Governance | undefined;
 }
 
 const DEFAULT_MAX_STEPS = 50;
@@ -102,6 +105,7 @@ export class RunExecutor {
       if (!spec)
         throw new RunSetupError(`agent ${run.agentName} version ${run.agentVersion} no longer exists`);
       const context = await this.#context(run, fence, spec, stop.signal);
+      await context.ctx.inspectInput();
       const runtime = this.deps.runtimes[spec.runtime];
       const prepared = await this.#prepare(run, fence, spec);
       const output = await runtime.execute(context.ctx, prepared);
@@ -159,6 +163,9 @@ export class RunExecutor {
 
   async #context(run: RunRecord, fence: Fence, spec: AgentSpec, signal: AbortSignal) {
     const steps = await this.deps.queue.steps(fence);
+    const governance = this.deps.governance
+      ? await this.deps.governance.forRun(run, { name: run.agentName, version: run.agentVersion, spec })
+      : null;
     const ctx = new DurableRunContext(
       this.deps.queue,
       fence,
@@ -170,6 +177,7 @@ export class RunExecutor {
       run.resolution,
       steps,
       run.usage,
+      governance,
     );
     return { ctx };
   }
@@ -248,6 +256,10 @@ export class RunExecutor {
         .catch(() => null);
       const fallback = spec?.fallbackMessage;
       await this.#fail(fence, 'failed', 'model_unavailable', error.message, now, fallback);
+      return;
+    }
+    if (error instanceof GovernanceStop) {
+      await this.#fail(fence, 'failed', error.reason, error.message, now);
       return;
     }
     if (error instanceof RunLimitExceeded) {

@@ -1,6 +1,37 @@
-export { RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
+export type {
+  ApprovalChange,
+  ApprovalDecisionRecord,
+  ApprovalFilter,
+  ApprovalRecord,
+  ApprovalStore,
+  NewApproval,
+} from './approval-ports.ts';
+export { ApprovalService, type Approver, mayDecide, toApprovalResource } from './approvals.ts';
+export { GovernanceStop, RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
 export { RunEventFeed } from './event-feed.ts';
 export { type AgentCatalog, type ExecutorDeps, RunExecutor } from './executor.ts';
+export type {
+  CallReport,
+  Governance,
+  GovernanceOutcome,
+  GovernedCall,
+  InspectionResult,
+  RunGovernance,
+} from './governance.ts';
+export type {
+  AuditDraft,
+  AuditSink,
+  ContentInspector,
+  ContentVerdict,
+  DecisionInput,
+  DecisionPoint,
+  GateRequirement,
+  Masker,
+  PrincipalDirectory,
+  Subject,
+  Verdict,
+} from './governance-ports.ts';
+export { type ApprovalNotifier, callHash, type GovernanceDeps, GovernanceService } from './governed-run.ts';
 export type {
   ClaimedRun,
   CreateRunOptions,

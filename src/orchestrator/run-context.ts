@@ -9,7 +9,9 @@ import type {
 } from '../runtime/index.ts';
 import { RunPaused } from '../runtime/index.ts';
 import { RunLimitExceeded } from './errors.ts';
+import type { GovernedCall, RunGovernance } from './governance.ts';
 import type { EventDraft, Fence, Resolution, RunQueue, StepRecord } from './ports.ts';
+import { type Decided, RunGovernor } from './run-governor.ts';
 
 export interface RunLimits {
   maxSteps: number;
@@ -60,6 +62,7 @@ export class DurableRunContext implements RunContext {
   #tokenTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failure: unknown;
+  readonly #governor: RunGovernor | null;
 
   constructor(
     private readonly queue: RunQueue,
@@ -72,7 +75,16 @@ export class DurableRunContext implements RunContext {
     private readonly resolution: Resolution | null,
     steps: readonly StepRecord[],
     used: TokenUsage,
+    private readonly governance: RunGovernance | null = null,
   ) {
+    this.#governor = governance
+      ? new RunGovernor(governance, async (data) => {
+          await this.queue.appendEvents(this.fence, [
+            ...(await this.#takeTokens()),
+            { type: 'governance_intervention', data },
+          ]);
+        })
+      : null;
     this.#steps = new Map(steps.map((step) => [step.key, step]));
     this.#stepCount = steps.length;
     this.#tokens = {
@@ -101,7 +113,12 @@ export class DurableRunContext implements RunContext {
   ): Promise<T> {
     this.signal.throwIfAborted();
     const existing = this.#steps.get(key);
-    if (existing?.status === 'completed') return existing.output as T;
+    const governed = this.#governed(key, options, existing);
+    if (existing?.status === 'completed') {
+      // Replayed tool output is inspected again: that rebuilds the run's taint after a restart.
+      if (governed?.kind === 'tool_call') await this.governance?.inspect(existing.output, 'tool', key);
+      return existing.output as T;
+    }
     const resolution = this.#resolutionFor(key);
     if (existing?.status === 'started') {
       if (resolution?.action === 'skip') {
@@ -110,9 +127,17 @@ export class DurableRunContext implements RunContext {
         return skipped as T;
       }
       if (!options.idempotent && resolution?.action !== 'retry') {
-        throw new RunPaused('in_doubt', { step: key, kind: options.kind, name: options.name });
+        const approval = governed ? await this.governance?.inDoubt(governed) : undefined;
+        throw new RunPaused('in_doubt', {
+          step: key,
+          kind: options.kind,
+          name: options.name,
+          ...(approval ? { approval_id: approval.approvalId } : {}),
+        });
       }
     }
+    const decided: Decided =
+      governed && this.#governor ? await this.#governor.decide(governed, options) : { dryRun: false };
     if (!existing) {
       if (this.#stepCount >= this.limits.maxSteps) {
         throw new RunLimitExceeded('max_steps', `the run reached its limit of ${this.limits.maxSteps} steps`);
@@ -140,9 +165,23 @@ export class DurableRunContext implements RunContext {
     );
     this.#steps.set(key, record);
     let output: T;
+    const startedAt = performance.now();
     try {
-      output = await execute({ signal: this.signal, idempotencyKey });
+      output =
+        'substitute' in decided
+          ? (decided.substitute as T)
+          : await execute({
+              signal: this.signal,
+              idempotencyKey,
+              ...(decided.maxTokens !== undefined ? { maxTokens: decided.maxTokens } : {}),
+            });
     } catch (error) {
+      if (governed && !this.signal.aborted) {
+        await this.governance?.record(governed, {
+          error: error instanceof Error ? error.message : String(error),
+          durationMs: performance.now() - startedAt,
+        });
+      }
       // Aborted work is left as it stands: a cancel or timeout ends the run, a lost lease leaves
       // the step to the next worker. Anything else is this step's failure.
       if (!this.signal.aborted) {
@@ -153,9 +192,43 @@ export class DurableRunContext implements RunContext {
       }
       throw error;
     }
+    if (governed && !decided.denied) {
+      // Before the step is marked done: a crash in between repeats the record, never loses it.
+      await this.governance?.record(governed, {
+        output,
+        durationMs: performance.now() - startedAt,
+        usage: { ...this.#tokens.pending },
+        dryRun: decided.dryRun,
+      });
+    }
     const endEvent = options.endEvent?.(output);
     await this.#finish(key, 'completed', output, undefined, endEvent ? [toEventDraft(endEvent)] : []);
+    if (governed?.kind === 'tool_call' && !('substitute' in decided))
+      await this.#governor?.inspectOutput(governed, output);
     return output;
+  }
+
+  #governed(key: string, options: StepOptions, existing: StepRecord | undefined): GovernedCall | null {
+    if (!this.governance) return null;
+    const call =
+      options.call ??
+      (options.kind === 'tool_call' || options.kind === 'model_call'
+        ? { kind: options.kind, name: options.name, args: options.input }
+        : null);
+    if (!call) return null;
+    return {
+      kind: call.kind,
+      stepKey: key,
+      name: call.name,
+      args: call.kind === 'tool_call' ? (call.args ?? null) : null,
+      destructive: options.destructive ?? false,
+      attempt: existing ? existing.attempt + 1 : 1,
+    };
+  }
+
+  /** Inspects the run's input before anything runs (prompt injection from the user). */
+  async inspectInput(): Promise<void> {
+    await this.#governor?.inspectInput(this.input);
   }
 
   async #finish(

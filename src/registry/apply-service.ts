@@ -11,6 +11,7 @@ import {
 import { AppError, assertNever, type Clock, fieldErrorsOf, type IdGenerator } from '../core/index.ts';
 import { createAgent, reconcileAgent } from './agent-reconcile.ts';
 import { reconcileModelBackend } from './model-backend-service.ts';
+import { type PolicySpecCheck, reconcilePolicy } from './policy-service.ts';
 import type { RegistryStores, RegistryTransactions } from './ports.ts';
 
 export interface ApplyOptions {
@@ -35,7 +36,11 @@ class DryRunRollback extends Error {
  */
 export type AgentSpecCheck = (spec: AgentSpec, prefix: string) => FieldError[];
 
-export function validateManifests(documents: readonly unknown[], checkSpec?: AgentSpecCheck): Manifest[] {
+export function validateManifests(
+  documents: readonly unknown[],
+  checkSpec?: AgentSpecCheck,
+  checkPolicy?: PolicySpecCheck,
+): Manifest[] {
   const errors: FieldError[] = [];
   const manifests: Manifest[] = [];
   const seen = new Map<string, number>();
@@ -61,6 +66,13 @@ export function validateManifests(documents: readonly unknown[], checkSpec?: Age
     const manifest = parsed.data as Manifest;
     if (manifest.kind === 'Agent' && checkSpec) {
       const problems = checkSpec(manifest.spec, prefix);
+      if (problems.length > 0) {
+        errors.push(...problems);
+        return;
+      }
+    }
+    if (manifest.kind === 'Policy' && checkPolicy) {
+      const problems = checkPolicy(manifest.metadata.name, manifest.spec, `${prefix}/spec`);
       if (problems.length > 0) {
         errors.push(...problems);
         return;
@@ -96,10 +108,11 @@ export class ApplyService {
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
     private readonly checkSpec?: AgentSpecCheck,
+    private readonly checkPolicy?: PolicySpecCheck,
   ) {}
 
   async apply(tenantId: string, documents: readonly unknown[], options: ApplyOptions): Promise<ApplyResult> {
-    const manifests = validateManifests(documents, this.checkSpec);
+    const manifests = validateManifests(documents, this.checkSpec, this.checkPolicy);
     const forbidden = [...new Set(manifests.map((m) => m.kind))].filter((kind) => !options.mayWrite(kind));
     if (forbidden.length > 0) {
       throw new AppError(
@@ -161,6 +174,13 @@ export class ApplyService {
           manifest,
         );
         return { kind: 'ModelBackend', name, action };
+      }
+      case 'Policy': {
+        const { action, record } = await reconcilePolicy(
+          { policies: stores.policies, clock: this.clock, ids: this.ids },
+          manifest,
+        );
+        return { kind: 'Policy', name, action, version: record.version };
       }
       default:
         return assertNever(manifest);

@@ -4,6 +4,7 @@ export { VERSION_TRANSITIONS } from './agent-versions.ts';
 export { type AgentSpecCheck, type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
 export { etagOf, expectedVersion } from './etag.ts';
 export { ModelBackendService } from './model-backend-service.ts';
+export { PolicyService, type PolicySpecCheck, toPolicyResource } from './policy-service.ts';
 export type {
   AgentChanges,
   AgentRecord,
@@ -13,6 +14,8 @@ export type {
   ListPage,
   ModelBackendRecord,
   ModelBackendStore,
+  PolicyRecord,
+  PolicyStore,
   RegistryStores,
   RegistryTransactions,
   VersionChanges,

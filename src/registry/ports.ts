@@ -1,4 +1,10 @@
-import type { AgentSpec, AgentVersionStatus, Labels, ModelBackendSpec } from '../contracts/index.ts';
+import type {
+  AgentSpec,
+  AgentVersionStatus,
+  Labels,
+  ModelBackendSpec,
+  PolicySpec,
+} from '../contracts/index.ts';
 
 export interface AgentRecord {
   id: string;
@@ -100,9 +106,40 @@ export interface ModelBackendStore {
   delete(id: string, expectedResourceVersion?: number): Promise<void>;
 }
 
+export interface PolicyRecord {
+  id: string;
+  name: string;
+  labels: Labels;
+  annotations: Record<string, string>;
+  spec: PolicySpec;
+  specHash: string;
+  /** 1 on create, +1 on every change; also the resourceVersion. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Policies within one tenant. Every write also records the version in the history and tells
+ * every replica (NOTIFY, delivered on commit) to reload the tenant's policies.
+ */
+export interface PolicyStore {
+  get(name: string): Promise<PolicyRecord | null>;
+  list(page: ListPage<string>): Promise<PolicyRecord[]>;
+  /** Every policy of the tenant (they all apply together). */
+  all(): Promise<PolicyRecord[]>;
+  insert(policy: Omit<PolicyRecord, 'version' | 'updatedAt'>): Promise<PolicyRecord>;
+  update(
+    id: string,
+    changes: Pick<PolicyRecord, 'labels' | 'annotations' | 'spec' | 'specHash'>,
+  ): Promise<PolicyRecord>;
+  delete(id: string): Promise<void>;
+}
+
 export interface RegistryStores {
   agents: AgentStore;
   modelBackends: ModelBackendStore;
+  policies: PolicyStore;
 }
 
 /** Runs work in one tenant-scoped transaction: all of it commits, or none. */

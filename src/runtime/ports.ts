@@ -85,6 +85,8 @@ export interface ToolDefinition {
   parameters: Record<string, unknown>;
   /** Safe to call again with the same arguments and idempotency key after a crash. */
   idempotent: boolean;
+  /** Hard to undo (blocks, deletes, shell): a tainted run asks a person before calling it. */
+  destructive: boolean;
   /** Per-agent settings from the tool reference (`config:`), passed to every call. */
   config: Record<string, unknown>;
 }
@@ -142,6 +144,18 @@ export interface StepOptions {
   skipped?: unknown;
   /** Written atomically with the step's start (e.g. tool_call): cheaper than a separate emit. */
   startEvent?: RuntimeEvent;
+  /**
+   * The model or tool call this step makes, for governance, when `kind` does not say it (a
+   * workflow node): policy decides on the tool's name and arguments, not the node's.
+   */
+  call?: { kind: 'tool_call' | 'model_call'; name: string; args?: unknown };
+  /** A tool that changes the world in a way that is hard to undo: a tainted run asks a person first. */
+  destructive?: boolean;
+  /**
+   * The result to use instead of running the call when governance refuses it (`isError`) or
+   * makes it a dry run: a react tool call tells the model. Without it a refused call ends the run.
+   */
+  substitute?: (note: string, isError: boolean) => unknown;
   /** Written atomically with the step's completion, from its output (e.g. tool_result). */
   endEvent?: (output: unknown) => RuntimeEvent | undefined;
 }
@@ -150,6 +164,8 @@ export interface StepExecution {
   signal: AbortSignal;
   /** `<run id>:<step key>`: the same on every attempt of this step. */
   idempotencyKey: string;
+  /** A policy's cap on the tokens this model call may generate. */
+  maxTokens?: number;
 }
 
 /** Events a runtime emits while it works (the orchestrator adds the lifecycle ones). */

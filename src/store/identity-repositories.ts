@@ -29,6 +29,7 @@ type PrincipalRow = {
   name: string;
   kind: string;
   roles: string[];
+  groups: string[];
   disabled: boolean;
   created_at: Date;
   updated_at: Date;
@@ -60,6 +61,7 @@ const toPrincipal = (row: PrincipalRow): PrincipalRecord => ({
   name: row.name,
   kind: readJson(KindSchema, row.kind, 'principal kind'),
   roles: readJson(RoleListSchema, row.roles, 'principal roles'),
+  groups: row.groups,
   disabled: row.disabled,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -137,6 +139,7 @@ class SqlPrincipalStore implements PrincipalStore {
           name: principal.name,
           kind: principal.kind,
           roles: principal.roles,
+          groups: principal.groups,
           disabled: principal.disabled,
           created_at: principal.createdAt,
           updated_at: principal.updatedAt,
@@ -170,12 +173,13 @@ class SqlPrincipalStore implements PrincipalStore {
 
   async update(
     id: string,
-    changes: { roles?: string[]; disabled?: boolean },
+    changes: { roles?: string[]; groups?: string[]; disabled?: boolean },
   ): Promise<PrincipalRecord | null> {
     const row = await this.trx
       .updateTable('principals')
       .set({
         ...(changes.roles !== undefined ? { roles: changes.roles } : {}),
+        ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
         updated_at: sql<Date>`now()`,
       })
@@ -289,6 +293,7 @@ export class SqlCredentialLookup implements CredentialLookup {
         'p.name as principal_name',
         'p.kind as p_kind',
         'p.roles as p_roles',
+        'p.groups as p_groups',
         'p.disabled as p_disabled',
         'p.created_at as p_created_at',
         'p.updated_at as p_updated_at',
@@ -307,6 +312,7 @@ export class SqlCredentialLookup implements CredentialLookup {
         name: row.principal_name,
         kind: row.p_kind,
         roles: row.p_roles,
+        groups: row.p_groups,
         disabled: row.p_disabled,
         created_at: row.p_created_at,
         updated_at: row.p_updated_at,

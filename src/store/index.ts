@@ -1,3 +1,5 @@
+export { SqlApprovalStore } from './approval-repository.ts';
+export { SqlAuditStore } from './audit-repository.ts';
 export type { Cache } from './cache/cache.ts';
 export { MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.ts';
 export { RedisCache, type RedisCacheOptions } from './cache/redis-cache.ts';

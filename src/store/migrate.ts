@@ -1,4 +1,5 @@
 import { type Kysely, type MigrationResultSet, Migrator, sql } from 'kysely';
+import { grantAuditTables } from './audit-grants.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { type DB, TENANT_ROLE, TENANT_TABLES } from './schema.ts';
 
@@ -53,5 +54,6 @@ async function grantTenantRole(db: Kysely<DB>, schema: string): Promise<void> {
     const tables = sql.join(TENANT_TABLES.map((t) => sql.table(`${schema}.${t}`)));
     await sql`grant select, insert, update, delete on ${tables} to ${sql.id(TENANT_ROLE)}`.execute(trx);
     await sql`grant select on ${sql.table(`${schema}.tenants`)} to ${sql.id(TENANT_ROLE)}`.execute(trx);
+    await grantAuditTables(trx, schema);
   });
 }

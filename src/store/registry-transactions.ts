@@ -2,12 +2,21 @@ import type { Kysely } from 'kysely';
 import type { RegistryStores, RegistryTransactions } from '../registry/index.ts';
 import { SqlAgentStore } from './agent-repository.ts';
 import { SqlModelBackendStore } from './model-backend-repository.ts';
+import { SqlPolicyStore } from './policy-repository.ts';
+import { channelsFor } from './run-signals.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
 
 /** RegistryTransactions over one database: each run is one tenant-scoped transaction. */
 export class SqlRegistryTransactions implements RegistryTransactions {
-  constructor(private readonly db: Kysely<DB>) {}
+  readonly #policyChannel: string;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    schema = 'public',
+  ) {
+    this.#policyChannel = channelsFor(schema).policies;
+  }
 
   run<T>(tenantId: string, fn: (stores: RegistryStores) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return inTenantTransaction(
@@ -17,6 +26,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
         fn({
           agents: new SqlAgentStore(trx, tenantId),
           modelBackends: new SqlModelBackendStore(trx, tenantId),
+          policies: new SqlPolicyStore(trx, tenantId, this.#policyChannel),
         }),
       signal,
     );

@@ -17,6 +17,7 @@ import {
 import { writeJson } from './json-columns.ts';
 import { insertUnique } from './pg-errors.ts';
 import { appendUnfencedEvent } from './run-events-sql.ts';
+import { resumePausedRun } from './run-resume-sql.ts';
 import { toEvent, toMessage, toRun, toSession, toStep } from './run-rows.ts';
 import { type Channels, channelsFor, notify } from './run-signals.ts';
 import type { DB } from './schema.ts';
@@ -257,7 +258,33 @@ export class SqlRunStore implements RunStore {
           },
         );
       }
-      assertRunTransition('paused', 'running');
+      const pending = await trx
+        .selectFrom('approvals')
+        .select(['id', 'kind'])
+        .where('tenant_id', '=', tenantId)
+        .where('run_id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (pending?.kind === 'in_doubt') {
+        // Resolving here decides the in-doubt approval too, so both APIs tell the same story.
+        const decision = resolution.action === 'retry' ? 'approve' : 'reject';
+        await trx
+          .updateTable('approvals')
+          .set({
+            status: decision === 'approve' ? 'approved' : 'rejected',
+            decisions: sql`decisions || ${writeJson([
+              { by: resolution.by, decision, comment: resolution.comment, at: new Date().toISOString() },
+            ])}::jsonb`,
+            decided_at: sql<Date>`now()`,
+          })
+          .where('id', '=', pending.id)
+          .execute();
+      } else if (pending) {
+        throw new AppError(
+          'CONFLICT',
+          `run ${id} waits for approval ${pending.id}: decide it with POST /api/v1/approvals/${pending.id}:approve or :reject`,
+        );
+      }
       const step = await trx
         .selectFrom('run_steps')
         .select('key')
@@ -266,29 +293,11 @@ export class SqlRunStore implements RunStore {
         .where('status', '=', 'started')
         .orderBy('seq', 'desc')
         .executeTakeFirst();
-      const row = await trx
-        .updateTable('runs')
-        .set({
-          status: 'running',
-          status_reason: null,
-          resolution: writeJson({ ...resolution, ...(step ? { step: step.key } : {}) }),
-          deadline_at: sql`deadline_at + (now() - coalesce(paused_at, now()))`,
-          paused_at: null,
-          wake_at: sql`now()`,
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await appendUnfencedEvent(trx, this.#channels, tenantId, id, {
-        type: 'run_resumed',
-        data: {
-          action: resolution.action,
-          by: resolution.by,
-          ...(resolution.comment ? { comment: resolution.comment } : {}),
-        },
+      const row = await resumePausedRun(trx, this.#channels, tenantId, id, {
+        ...resolution,
+        ...(step ? { step: step.key } : {}),
       });
-      await notify(trx, this.#channels.ready, '');
+      if (!row) throw new AppError('CONFLICT', `run ${id} is no longer paused`);
       return toRun(row);
     });
   }

@@ -11,6 +11,8 @@ export function channelsFor(schema: string) {
     ready: `agenticai_${tag}_ready`,
     events: `agenticai_${tag}_events`,
     control: `agenticai_${tag}_control`,
+    /** Payload: a tenant id whose policies changed. */
+    policies: `agenticai_${tag}_policies`,
   };
 }
 export type Channels = ReturnType<typeof channelsFor>;

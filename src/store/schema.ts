@@ -19,6 +19,7 @@ export interface PrincipalsTable {
   name: string;
   kind: string;
   roles: ColumnType<string[], string[], string[]>;
+  groups: ColumnType<string[], string[] | undefined, string[]>;
   disabled: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -160,6 +161,77 @@ export interface RunEventsTable {
   created_at: Timestamp;
 }
 
+export interface PoliciesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  labels: Json;
+  annotations: Json;
+  spec: Json;
+  spec_hash: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PolicyVersionsTable {
+  tenant_id: string;
+  policy_name: string;
+  version: number;
+  spec: Json;
+  created_at: Timestamp;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  tenant_id: string;
+  run_id: string;
+  step_key: string;
+  kind: string;
+  status: string;
+  tool: string;
+  call_hash: string;
+  arguments: Json;
+  reason: string;
+  rules: Json;
+  approvers: Json;
+  min_approvals: number;
+  on_timeout: string;
+  decisions: Json;
+  expires_at: ColumnType<Date, Date, Date>;
+  decided_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: Timestamp;
+}
+
+export interface AuditRecordsTable {
+  tenant_id: string;
+  seq: ColumnType<string, number, never>;
+  id: string;
+  time: Timestamp;
+  actor_type: string;
+  actor: string;
+  run_id: string | null;
+  trace_id: string | null;
+  user_id: string | null;
+  action: string;
+  tool: string | null;
+  decision: string | null;
+  rule: string | null;
+  input: NullableJson;
+  output: NullableJson;
+  metadata: Json;
+  content_hash: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: ColumnType<string, number, number>;
+  hash: string;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   tenants: TenantsTable;
   principals: PrincipalsTable;
@@ -172,6 +244,11 @@ export interface DB {
   runs: RunsTable;
   run_steps: RunStepsTable;
   run_events: RunEventsTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  approvals: ApprovalsTable;
+  audit_records: AuditRecordsTable;
+  audit_heads: AuditHeadsTable;
 }
 
 /** Tables whose rows belong to one tenant; each has row-level security keyed by app.tenant_id. */
@@ -186,6 +263,9 @@ export const TENANT_TABLES = [
   'runs',
   'run_steps',
   'run_events',
+  'policies',
+  'policy_versions',
+  'approvals',
 ] as const;
 
 /** The role tenant-scoped transactions switch to; row-level security applies to it. */

@@ -77,6 +77,7 @@ export function describeStoreContract(name: string, open: () => Promise<Database
       name,
       kind: 'user',
       roles: ['developer'],
+      groups: ['soc'],
       disabled: false,
       createdAt: new Date(),
       updatedAt: new Date(),
@@ -222,13 +223,22 @@ export function describeStoreContract(name: string, open: () => Promise<Database
         await identity.run(tenant.id, ({ principals }) => principals.insert(principal));
 
         const updated = await identity.run(tenant.id, ({ principals }) =>
-          principals.update(principal.id, { roles: ['admin', 'viewer'], disabled: true }),
+          principals.update(principal.id, {
+            roles: ['admin', 'viewer'],
+            groups: ['sre-leads'],
+            disabled: true,
+          }),
         );
         const missing = await identity.run(tenant.id, ({ principals }) =>
           principals.update(uuidv7Ids.next(), { disabled: true }),
         );
 
-        expect(updated).toMatchObject({ id: principal.id, roles: ['admin', 'viewer'], disabled: true });
+        expect(updated).toMatchObject({
+          id: principal.id,
+          roles: ['admin', 'viewer'],
+          groups: ['sre-leads'],
+          disabled: true,
+        });
         expect(missing).toBeNull();
       });
 

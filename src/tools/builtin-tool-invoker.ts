@@ -61,6 +61,7 @@ export class BuiltinToolInvoker implements ToolInvoker {
         description: tool.description,
         parameters: structuredClone(tool.parameters),
         idempotent: typeof config.idempotent === 'boolean' ? config.idempotent : tool.idempotent,
+        destructive: config.destructive === true,
         config,
       });
     });

@@ -9,6 +9,10 @@ export const BaseToolConfigSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('Overrides whether a call is safe to repeat after a crash (with the same idempotency key)'),
+  destructive: z
+    .boolean()
+    .optional()
+    .describe('Marks calls as hard to undo: once a run is tainted by flagged content, they need an approval'),
 });
 export type BaseToolConfig = z.infer<typeof BaseToolConfigSchema>;
 

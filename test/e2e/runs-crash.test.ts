@@ -167,6 +167,11 @@ function crashSuite(name: string, deploy: () => Promise<Deployment>) {
       expect(service.count('/hold/unsafe')).toBe(1);
       const steps = await request(deployment.url, 'GET', `/api/v1/runs/${unsafe.body.id}/steps`);
       expect(steps.body.items[0]).toMatchObject({ key: 'node:call', status: 'completed', output: null });
+      // The in-doubt approval records the same decision.
+      const approvals = await request(deployment.url, 'GET', `/api/v1/approvals?run=${unsafe.body.id}`);
+      expect(approvals.body.items).toMatchObject([
+        { kind: 'in_doubt', status: 'rejected', decisions: [{ decision: 'reject' }] },
+      ]);
     }, 180_000);
 
     it('calls a non-idempotent tool again only when the operator says retry', async () => {
@@ -179,7 +184,22 @@ function crashSuite(name: string, deploy: () => Promise<Deployment>) {
       expect(paused.status_reason).toBe('in_doubt');
       expect(service.count('/hold/retried')).toBe(1);
 
-      await request(deployment.url, 'POST', `/api/v1/runs/${run.body.id}:resolve`, { action: 'retry' });
+      // Decided through the approvals API: approve means run it again.
+      const approvals = await request(
+        deployment.url,
+        'GET',
+        `/api/v1/approvals?run=${run.body.id}&status=pending`,
+      );
+      expect(approvals.body.items).toMatchObject([
+        { kind: 'in_doubt', tool: 'http_request', step: 'node:call' },
+      ]);
+      const approved = await request(
+        deployment.url,
+        'POST',
+        `/api/v1/approvals/${approvals.body.items[0].id}:approve`,
+        { comment: 'the service saw nothing' },
+      );
+      expect(approved.status).toBe(200);
       const done = await waitForRun(deployment.url, run.body.id, ['completed', 'failed']);
       expect(done.status).toBe('completed');
       expect(service.count('/hold/retried')).toBe(2);

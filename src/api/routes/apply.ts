@@ -12,6 +12,8 @@ function writePermission(kind: ManifestKind): Permission {
       return 'agents:write';
     case 'ModelBackend':
       return 'model-backends:write';
+    case 'Policy':
+      return 'policies:write';
     default:
       return assertNever(kind);
   }

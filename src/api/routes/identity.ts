@@ -15,6 +15,7 @@ export function identityRoutes(
       principalId: caller.principalId,
       tenant: caller.tenantName,
       roles: caller.roles,
+      groups: caller.groups,
       permissions: [...caller.permissions].sort(),
       authMethod: caller.authMethod,
     },

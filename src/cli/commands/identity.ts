@@ -46,26 +46,38 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
     .command('create')
     .argument('<name>', 'principal name')
     .requiredOption('--role <role...>', `one or more of ${ROLES.join(', ')}`)
+    .option('--group <group...>', 'groups it belongs to (approval gates name them as group:NAME)')
     .option('--service-account', 'a service account rather than a user')
     .option('--tenant <name>', 'another tenant (platform admins)')
-    .action(async (name: string, options: { role: string[]; serviceAccount?: boolean; tenant?: string }) => {
-      const principal = await runtime.client().call(routes.createPrincipal, {
-        query: tenantQuery(options.tenant),
-        body: { name, roles: roles(options.role), kind: options.serviceAccount ? 'service_account' : 'user' },
-      });
-      runtime.printer.out(`principal/${principal.name} created in tenant ${principal.tenant}`);
-    });
+    .action(
+      async (
+        name: string,
+        options: { role: string[]; group?: string[]; serviceAccount?: boolean; tenant?: string },
+      ) => {
+        const principal = await runtime.client().call(routes.createPrincipal, {
+          query: tenantQuery(options.tenant),
+          body: {
+            name,
+            roles: roles(options.role),
+            ...(options.group ? { groups: options.group } : {}),
+            kind: options.serviceAccount ? 'service_account' : 'user',
+          },
+        });
+        runtime.printer.out(`principal/${principal.name} created in tenant ${principal.tenant}`);
+      },
+    );
   principals
     .command('update')
     .argument('<name>', 'principal name')
     .option('--role <role...>', 'replace the roles')
+    .option('--group <group...>', 'replace the groups')
     .option('--disable', 'disable the principal (its keys stop working)')
     .option('--enable', 'enable it again')
     .option('--tenant <name>', 'another tenant (platform admins)')
     .action(
       async (
         name: string,
-        options: { role?: string[]; disable?: boolean; enable?: boolean; tenant?: string },
+        options: { role?: string[]; group?: string[]; disable?: boolean; enable?: boolean; tenant?: string },
       ) => {
         if (options.disable && options.enable)
           throw new UsageError('--disable and --enable exclude each other');
@@ -74,6 +86,7 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
           query: tenantQuery(options.tenant),
           body: {
             ...(options.role ? { roles: roles(options.role) } : {}),
+            ...(options.group ? { groups: options.group } : {}),
             ...(options.disable ? { disabled: true } : options.enable ? { disabled: false } : {}),
           },
         });

@@ -15,6 +15,12 @@ import type {
 const DEFAULT_MAX_TURNS = 50;
 
 /** What the model sees for a tool call an operator skipped after a crash left it in doubt. */
+/** The smaller of the agent's own cap and a policy's, if either is set. */
+function maxTokensOf(own: number | undefined, policy: number | undefined): number | undefined {
+  if (own === undefined) return policy;
+  return policy === undefined ? own : Math.min(own, policy);
+}
+
 export const SKIPPED_RESULT: ToolResult = {
   content: [
     {
@@ -89,7 +95,9 @@ export class ReactRuntime implements AgentRuntime {
               ...(agent.spec.model.temperature !== undefined
                 ? { temperature: agent.spec.model.temperature }
                 : {}),
-              ...(agent.spec.model.maxTokens !== undefined ? { maxTokens: agent.spec.model.maxTokens } : {}),
+              ...(maxTokensOf(agent.spec.model.maxTokens, execution.maxTokens) !== undefined
+                ? { maxTokens: maxTokensOf(agent.spec.model.maxTokens, execution.maxTokens) }
+                : {}),
             },
             {
               signal: execution.signal,
@@ -130,7 +138,9 @@ export class ReactRuntime implements AgentRuntime {
         name: call.function.name,
         input: args,
         idempotent: tool?.idempotent ?? true,
+        destructive: tool?.destructive ?? false,
         skipped: SKIPPED_RESULT,
+        substitute: (note, isError): ToolResult => ({ content: [{ type: 'text', text: note }], isError }),
         startEvent: {
           type: 'tool_call',
           data: { step: key, tool: call.function.name, arguments: args, callId: call.id },

@@ -90,7 +90,9 @@ export async function callTool(env: CallEnvironment, site: CallSite, body: ToolC
     kind: 'workflow_node',
     name: site.name,
     input: args,
+    call: { kind: 'tool_call', name: body.tool, args },
     idempotent: definition.idempotent,
+    destructive: definition.destructive,
     startEvent: { type: 'tool_call', data: { step: site.key, tool: body.tool, arguments: args } },
     endEvent: resultEvent,
   } as const;
@@ -139,6 +141,7 @@ export async function callModel(env: CallEnvironment, site: CallSite, body: Mode
     kind: 'workflow_node',
     name: site.name,
     input: { model: request.model, messages },
+    call: { kind: 'model_call', name: request.model },
     idempotent: true,
   } as const;
   return ctx.step(site.key, options, async (execution) => {

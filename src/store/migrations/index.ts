@@ -1,9 +1,13 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.ts';
 import * as runs from './0002-runs.ts';
+import * as audit from './0003-audit.ts';
+import * as governance from './0004-governance.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-runs': runs,
+  '0003-audit': audit,
+  '0004-governance': governance,
 };

@@ -1,0 +1,2 @@
+export { type GovernanceWiring, wireGovernance } from './governance.ts';
+export { createLogger } from './logger.ts';
