@@ -3,7 +3,8 @@ import type { Approval, AuditRecord, RunEvent } from '../../src/contracts/index.
 import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
 import { expectProblem, sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
-import { getRun, startRun, waitForStatus, waitUntil, workflowAgent } from '../support/runs.ts';
+import { getRun, reactAgent, startRun, waitForStatus, workflowAgent } from '../support/runs.ts';
+import { type ScriptedModelServer, startScriptedModelServer } from '../support/scripted-model-server.ts';
 
 let t: TestPlatform;
 
@@ -306,5 +307,70 @@ describe('policy decisions in runs', () => {
     expect(approval?.reason).toMatch(/taint/i);
     const flagged = (await eventsOf(admin, run.id)).filter((e) => e.type === 'governance_intervention');
     expect(flagged.map((e) => e.data.decision)).toEqual(['flagged', 'flagged', 'require_approval']);
+  });
+});
+
+describe('policy decisions in react runs', () => {
+  let model: ScriptedModelServer;
+  beforeAll(async () => {
+    model = await startScriptedModelServer();
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  it('tells the model a call was denied, so the run goes on; and caps max_tokens', async () => {
+    const { admin } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      {
+        apiVersion: 'agenticai.dev/v1alpha1',
+        kind: 'ModelBackend',
+        metadata: { name: 'scripted' },
+        spec: { type: 'openai-compatible', endpoint: model.url, models: ['m'] },
+      },
+      policyManifest('limits', {
+        rbac: [
+          { name: 'no-sleep', effect: 'deny', subjects: ['*'], tools: ['sleep'] },
+          {
+            name: 'models',
+            effect: 'allow',
+            subjects: ['*'],
+            models: ['scripted/*'],
+            constraints: { max_tokens: 77 },
+          },
+        ],
+      }),
+      reactAgent('thinker', 'scripted', { tools: ['echo', 'sleep'] }),
+    ]);
+    model.setHandler((request) =>
+      request.body.messages.some((m) => m.role === 'tool')
+        ? { content: 'could not sleep' }
+        : { toolCalls: [{ name: 'sleep', arguments: { seconds: 0 } }] },
+    );
+    const run = await startRun(t, 'thinker', { input: 'rest a moment' }, { apiKey: admin });
+    const done = await waitForStatus(t, run.id, 'completed', { apiKey: admin });
+    expect(done.output).toBe('could not sleep');
+    const mine = model.requests.filter((r) => r.idempotencyKey?.startsWith(`${run.id}:`));
+    const toolMessage = mine[1]?.body.messages.find((m) => m.role === 'tool');
+    expect(String(toolMessage?.content)).toContain('denied by policy rule limits/rbac/no-sleep');
+    expect(mine.every((r) => (r.body as { max_tokens?: number }).max_tokens === 77)).toBe(true);
+  });
+
+  it('denies calls past a quota, naming the rule', async () => {
+    const { admin } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      policyManifest('quota', {
+        quotas: [{ name: 'echo-rate', scope: 'tool', match: 'echo', calls_per_minute: 2 }],
+      }),
+      echoFlow('wf'),
+    ]);
+    const outcomes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await startRun(t, 'wf', { input: `call ${i}` }, { apiKey: admin });
+      const done = await waitForStatus(t, run.id, ['completed', 'failed'], { apiKey: admin });
+      outcomes.push(`${done.status}:${done.status_reason ?? ''}`);
+      if (done.status === 'failed') expect(done.error?.message).toContain('quota/quotas/echo-rate');
+    }
+    expect(outcomes).toEqual(['completed:', 'completed:', 'failed:denied']);
   });
 });
