@@ -5,6 +5,10 @@ const BENCHES = [
   ['bench/api-latency.ts'],
   ['bench/api-latency.ts', '--postgres'],
   ['bench/http-frameworks.ts'],
+  ['bench/run-overhead.ts'],
+  ['bench/pdp.ts'],
+  ['bench/guard.ts'],
+  ['bench/audit.ts', '--records=200000'],
 ];
 
 let failed = 0;

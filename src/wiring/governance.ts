@@ -14,6 +14,7 @@ import {
 import type { PolicyService } from '../registry/index.ts';
 import { type Cache, channelsFor, type Database, SqlApprovalStore } from '../store/index.ts';
 import { WebhookApprovalNotifier } from './approval-webhook.ts';
+import { AuditBatcher } from './audit-batcher.ts';
 import { CachedDecisionPoint } from './decision-point.ts';
 import { TenantGuards } from './guards.ts';
 import { TenantPolicies } from './tenant-policies.ts';
@@ -50,6 +51,7 @@ export async function wireGovernance(deps: GovernanceWiring) {
       )
     : undefined;
 
+  const batcher = new AuditBatcher(deps.audit);
   const audit: AuditSink = {
     append: async (drafts: AuditDraft[]) => {
       const byTenant = new Map<string, AuditEntry[]>();
@@ -63,7 +65,7 @@ export async function wireGovernance(deps: GovernanceWiring) {
         } as AuditEntry;
         byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), masked]);
       }
-      for (const [tenantId, entries] of byTenant) await deps.audit.appendBatch(tenantId, entries);
+      await Promise.all([...byTenant].map(([tenantId, entries]) => batcher.append(tenantId, entries)));
     },
   };
   const principals: PrincipalDirectory = {

@@ -88,13 +88,30 @@ describe('audit log', () => {
     const changes = reply.body.items.map((r) => [r.actor_type, r.input, r.output]);
     expect(reply.status).toBe(200);
     expect(changes).toEqual([
-      ['principal', { operation: 'delete', kind: 'Agent', name }, null],
+      ['principal', { operation: 'delete', kind: 'Agent', name, path: `/api/v1/agents/${name}` }, null],
       [
         'principal',
         { operation: 'apply' },
         { items: [{ kind: 'Agent', name, action: 'created', version: 1 }] },
       ],
     ]);
+  });
+
+  it('records identity changes without their secrets, and not the start of a run', async () => {
+    const name = unique('auditor');
+    expect(
+      (await sendTo(t, 'POST', '/api/v1/principals', { body: { name, roles: ['viewer'] } })).status,
+    ).toBe(201);
+    const created = await sendTo<{ key: string }>(t, 'POST', '/api/v1/api-keys', {
+      body: { principal: name },
+    });
+    expect(created.status).toBe(201);
+    const reply = await sendTo<AuditPage>(t, 'GET', '/api/v1/audit?action=admin_change&limit=2');
+    expect(reply.body.items.map((r) => r.input)).toEqual([
+      { operation: 'create', path: '/api/v1/api-keys' },
+      { operation: 'create', path: '/api/v1/principals' },
+    ]);
+    expect(JSON.stringify(reply.body)).not.toContain(created.body.key);
   });
 
   it('filters by run, action and tool over HTTP and in actl audit query', async () => {

@@ -33,11 +33,32 @@ export function auditRoutes(app: Hono<AppEnv>, authenticator: Authenticator, aud
   }));
 }
 
-const DELETABLE: Record<string, ManifestKind> = { agents: 'Agent', 'model-backends': 'ModelBackend' };
+const DELETABLE: Record<string, ManifestKind> = {
+  agents: 'Agent',
+  'model-backends': 'ModelBackend',
+  policies: 'Policy',
+};
+const ADMIN_WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const OPERATION_OF: Record<string, string> = {
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'update',
+  DELETE: 'delete',
+};
+/** Collections whose writes are administration (runs, approvals and guard scans have their own records). */
+const ADMIN_COLLECTIONS = new Set([
+  'agents',
+  'model-backends',
+  'policies',
+  'principals',
+  'api-keys',
+  'tenants',
+]);
 
 /**
- * Records an `admin_change` for every successful write of the registry through the API: applied
- * manifests that changed something, and deleted agents and model backends. Registered before the
+ * Records an `admin_change` for every successful administrative write through the API: applied
+ * manifests that changed something (with what changed), and writes to agents, model backends,
+ * policies, principals, API keys and tenants. Registered before the
  * routes, it runs after their handlers. The change is already committed when the record is
  * written; if the append fails, the request answers 500 (the change stands, unaudited, and the
  * error is logged).
@@ -69,10 +90,26 @@ export function auditAdminChanges(app: Hono<AppEnv>, audit: AuditLog): void {
     const changed = result.data.items.filter((item) => item.action !== 'unchanged');
     if (changed.length > 0) await record(c, { operation: 'apply' }, { items: changed });
   });
-  app.delete('/api/v1/:collection{agents|model-backends}/:name', async (c, next) => {
+  // Every other successful write to an administered resource: what was done to which object, by
+  // whom. Bodies are not recorded (an API key's creation answers with the key itself).
+  app.use('/api/v1/*', async (c, next) => {
     await next();
-    if (c.res.status !== 204) return;
-    const [collection = '', name = ''] = c.req.path.split('/').slice(3);
-    await record(c, { operation: 'delete', kind: DELETABLE[collection], name }, null);
+    if (!ADMIN_WRITE_METHODS.has(c.req.method) || c.res.status >= 300 || c.req.path === '/api/v1/apply')
+      return;
+    const [collection = '', name] = c.req.path.split('/').slice(3);
+    const base = collection.split(':')[0] ?? '';
+    // Starting a run (`/agents/{name}/runs`) is not administration; the run has its own records.
+    if (!ADMIN_COLLECTIONS.has(base) || c.req.path.endsWith('/runs')) return;
+    const verb = name?.includes(':') ? name.split(':')[1] : undefined;
+    await record(
+      c,
+      {
+        operation: verb ?? OPERATION_OF[c.req.method] ?? c.req.method.toLowerCase(),
+        ...(DELETABLE[base] ? { kind: DELETABLE[base] } : {}),
+        ...(name ? { name: name.split(':')[0] } : {}),
+        path: c.req.path,
+      },
+      null,
+    );
   });
 }

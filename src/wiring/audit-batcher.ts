@@ -1,0 +1,60 @@
+import { type AuditEntry, type AuditLog, MAX_AUDIT_BATCH } from '../audit/index.ts';
+
+interface Pending {
+  entries: AuditEntry[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for the audit log. A tenant's chain takes one append at a time (its head row is
+ * locked), so a worker running many runs would queue on that lock. Instead, while one append of a
+ * tenant is in flight, later ones wait here and go together as the next batch: one statement,
+ * one commit, many records. Every caller still resolves only once its records are committed.
+ */
+export class AuditBatcher {
+  readonly #queues = new Map<string, { pending: Pending[]; flushing: boolean }>();
+
+  constructor(private readonly log: AuditLog) {}
+
+  append(tenantId: string, entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      let queue = this.#queues.get(tenantId);
+      if (!queue) {
+        queue = { pending: [], flushing: false };
+        this.#queues.set(tenantId, queue);
+      }
+      queue.pending.push({ entries, resolve, reject });
+      if (!queue.flushing) void this.#flush(tenantId, queue);
+    });
+  }
+
+  async #flush(tenantId: string, queue: { pending: Pending[]; flushing: boolean }): Promise<void> {
+    queue.flushing = true;
+    while (queue.pending.length > 0) {
+      const batch: Pending[] = [];
+      let size = 0;
+      while (queue.pending.length > 0) {
+        const next = queue.pending[0] as Pending;
+        if (batch.length > 0 && size + next.entries.length > MAX_AUDIT_BATCH) break;
+        batch.push(next);
+        size += next.entries.length;
+        queue.pending.shift();
+      }
+      try {
+        await this.log.appendBatch(
+          tenantId,
+          batch.flatMap((p) => p.entries),
+        );
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        if (batch.length === 1) (batch[0] as Pending).reject(error);
+        // One caller's bad entry must not fail the others: each alone, then.
+        else for (const p of batch) await this.log.appendBatch(tenantId, p.entries).then(p.resolve, p.reject);
+      }
+    }
+    queue.flushing = false;
+    this.#queues.delete(tenantId);
+  }
+}
