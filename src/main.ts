@@ -6,14 +6,7 @@ import { createApp, parseYamlDocuments, type RunningServer, startServer } from '
 import { AuditLog } from './audit/index.ts';
 import type { Config } from './config/index.ts';
 import { durationToMs, type Readiness, VERSION } from './contracts/index.ts';
-import {
-  AppError,
-  type Clock,
-  type IdGenerator,
-  PACKAGE_ROOT,
-  systemClock,
-  uuidv7Ids,
-} from './core/index.ts';
+import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
 import { PiiMasker } from './guard/index.ts';
 import {
   Authenticator,
@@ -32,7 +25,6 @@ import {
   RunService,
   Worker,
 } from './orchestrator/index.ts';
-import { compilePolicy } from './policy/index.ts';
 import {
   AgentCatalogService,
   AgentService,
@@ -40,7 +32,6 @@ import {
   ApplyService,
   ModelBackendService,
   PolicyService,
-  type PolicySpecCheck,
 } from './registry/index.ts';
 import {
   type AgentRuntime,
@@ -69,7 +60,7 @@ import {
   SqlTenantStore,
 } from './store/index.ts';
 import { BuiltinToolInvoker } from './tools/index.ts';
-import { createLogger, wireGovernance } from './wiring/index.ts';
+import { checkPolicySpec, createLogger, PseudonymizingModelClient, wireGovernance } from './wiring/index.ts';
 
 type Governed = Awaited<ReturnType<typeof wireGovernance>>;
 
@@ -161,17 +152,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       spec.workflow ? checkWorkflowExpressions(spec.workflow, `${prefix}/spec/workflow`) : [];
     const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
-    // Policies compile on apply (globs, CIDRs, CEL): a bad one is refused with its location.
-    const checkPolicy: PolicySpecCheck = (name, spec, prefix) => {
-      try {
-        compilePolicy(spec, { name, version: 0, pointerPrefix: prefix });
-        return [];
-      } catch (error) {
-        if (error instanceof AppError && error.fieldErrors) return error.fieldErrors;
-        throw error;
-      }
-    };
-    const apply = new ApplyService(registryTransactions, clock, ids, checkSpec, checkPolicy);
+    const apply = new ApplyService(registryTransactions, clock, ids, checkSpec, checkPolicySpec);
     const policies = new PolicyService(registryTransactions);
     const identity = new IdentityService(tenants, identityTransactions, clock, ids);
     // Every built-in PII detector masks what the audit log keeps; a tenant's own rules apply before.
@@ -358,10 +339,11 @@ function wireRuns(
         endpoint: spec.endpoint,
         timeoutMs: spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS,
         ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}),
+        ...(spec.trust === 'external' ? { external: true } : {}),
       };
     },
   };
-  const models = new OpenAICompatibleModelClient();
+  const models = new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({}));
   const tools = new BuiltinToolInvoker();
   const workflow = new WorkflowRuntime({ models, tools });
   const runtimes: Record<'react' | 'workflow', AgentRuntime> = {

@@ -49,6 +49,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'orchestrator',
     'policy',
     'registry',
+    'runtime',
     'store',
   ],
   'main.ts': [

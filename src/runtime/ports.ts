@@ -55,6 +55,8 @@ export interface ModelTarget {
   /** Give up (ModelUnavailableError) when no answer arrives within this time; default 30 s. */
   timeoutMs: number;
   maxConcurrency?: number;
+  /** `trust: external` on the ModelBackend: prompts leave the company, so PII is pseudonymized first. */
+  external?: boolean;
 }
 
 export interface ChatOptions {

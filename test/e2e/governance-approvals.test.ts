@@ -356,6 +356,35 @@ describe('policy decisions in react runs', () => {
     expect(mine.every((r) => (r.body as { max_tokens?: number }).max_tokens === 77)).toBe(true);
   });
 
+  it('pseudonymizes PII sent to an external backend and restores it in the answer', async () => {
+    const { admin } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      {
+        apiVersion: 'agenticai.dev/v1alpha1',
+        kind: 'ModelBackend',
+        metadata: { name: 'outside' },
+        spec: { type: 'openai-compatible', endpoint: model.url, models: ['m'], trust: 'external' },
+      },
+      reactAgent('mailer', 'outside', { tools: ['echo'] }),
+    ]);
+    model.setHandler((request) => {
+      const user = request.body.messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
+      const placeholder = /<EMAIL_\d+>/.exec(String(user))?.[0] ?? 'none';
+      return { content: `I will write to ${placeholder}` };
+    });
+    const run = await startRun(
+      t,
+      'mailer',
+      { input: 'Please mail carol@example.com about it' },
+      { apiKey: admin },
+    );
+    const done = await waitForStatus(t, run.id, 'completed', { apiKey: admin });
+    const sent = model.requests.filter((r) => r.idempotencyKey?.startsWith(`${run.id}:`));
+    expect(JSON.stringify(sent.map((r) => r.body))).not.toContain('carol@example.com');
+    expect(JSON.stringify(sent.map((r) => r.body))).toContain('<EMAIL_1>');
+    expect(done.output).toBe('I will write to carol@example.com');
+  });
+
   it('denies calls past a quota, naming the rule', async () => {
     const { admin } = await isolatedTenant(t);
     await applyAs(t, admin, [
