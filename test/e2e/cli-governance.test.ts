@@ -168,7 +168,9 @@ describe('actl policy test', () => {
     );
     const gated = await actl(['policy', 'test', SECURITY, '--input', yamlInput], admin);
     expectExit(gated, 1);
-    expect(lines(gated.stdout)[1]).toMatch(/^require_approval\s+security\/approval_gates\/destructive-shell\s/);
+    expect(lines(gated.stdout)[1]).toMatch(
+      /^require_approval\s+security\/approval_gates\/destructive-shell\s/,
+    );
 
     const missing = await actl(['policy', 'test', SECURITY, '--input', join(scratch, 'nope.json')], admin);
     expectExit(missing, 2);
@@ -282,7 +284,9 @@ describe('actl approvals', () => {
     const [header, ...rows] = lines(list.stdout);
     expect(header).toMatch(/^ID\s+RUN\s+KIND\s+TOOL\s+STATUS\s+APPROVERS\s+VOTES\s+AGE/);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatch(new RegExp(`^${id}\\s+${run.id}\\s+gate\\s+echo\\s+pending\\s+group:sre-leads\\s+0/1\\s`));
+    expect(rows[0]).toMatch(
+      new RegExp(`^${id}\\s+${run.id}\\s+gate\\s+echo\\s+pending\\s+group:sre-leads\\s+0/1\\s`),
+    );
 
     const show = await actl(['approvals', 'show', id], admin);
     expectExit(show, 0);

@@ -161,3 +161,40 @@ describe('PII masking in audit and logs (actl up as a child process)', { timeout
     expectNoRawValues('the process output up to exit', output);
   });
 });
+
+describe('PII masking of request-scoped log fields (actl serve as a child process)', {
+  timeout: 60_000,
+}, () => {
+  let api: ActlPlatform;
+
+  beforeAll(async () => {
+    api = await startActlPlatform({
+      command: 'serve',
+      prefix: 'maskreqid',
+      env: { AGENTICAI_LOG_LEVEL: 'info' },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  // Product bug: the request id a client sends (X-Request-Id, /^[A-Za-z0-9._:-]{1,128}$/) is bound
+  // with logger.child({requestId}) in src/api/app.ts, and pino child bindings bypass both the
+  // logMethod hook and formatters.log of src/wiring/logger.ts, so they are written unmasked. A
+  // mobile number or an AWS access key id fits the pattern. Remove `.fails` once bindings are masked.
+  it.fails('masks a PII-shaped X-Request-Id in the request log line', async () => {
+    for (const value of [MOBILE, AWS_KEY]) {
+      const response = await api.t.request('GET', '/api/v1/agents', { headers: { 'x-request-id': value } });
+      await response.body?.cancel();
+      expect(response.headers.get('x-request-id')).toBe(value);
+    }
+    await api.stop();
+    const lines = api.output().split('\n');
+    // Both requests were logged (at info, masked or not).
+    expect(
+      lines.filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/api/v1/agents"')),
+    ).toHaveLength(2);
+    expectNoRawValues('the request log lines', api.output(), [MOBILE, AWS_KEY]);
+  });
+});
