@@ -243,13 +243,20 @@ export const PiiMaskingSchema = z
         z.strictObject({
           name: z
             .string()
-            .regex(/^[A-Za-z0-9_-]{1,63}$/, 'a rule name is letters, digits, _ and -')
-            .describe('Rule name, e.g. phone_number'),
-          regex: z.string().min(1).max(2048).refine(isRegex, 'not a valid regular expression'),
+            .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'a rule name is a letter, then letters, digits or "_"')
+            .describe('Rule name, e.g. phone_number; reported as the entity type'),
+          regex: z
+            .string()
+            .min(1)
+            .max(1000)
+            .refine(isRegex, 'not a valid regular expression')
+            .describe(
+              'RE2 syntax (no look-around or back-references), checked for catastrophic patterns on apply',
+            ),
           action: z.enum(PII_ACTIONS),
         }),
       )
-      .max(256)
+      .max(100)
       .optional()
       .describe('Custom patterns'),
   })

@@ -13,11 +13,18 @@ const ATTEMPTS = 5;
  * a run never waits for it. Arguments in the payload are already PII masked.
  */
 export class WebhookApprovalNotifier implements ApprovalNotifier {
+  readonly #closing = new AbortController();
+
   constructor(
     private readonly url: string,
     private readonly secret: string | undefined,
     private readonly logger: Logger,
   ) {}
+
+  /** Stops retrying: deliveries still pending are dropped (and logged). */
+  close(): void {
+    this.#closing.abort();
+  }
 
   notify(event: 'approval.requested' | 'approval.decided', approval: ApprovalRecord): void {
     void this.#deliver(event, approval);
@@ -41,7 +48,7 @@ export class WebhookApprovalNotifier implements ApprovalNotifier {
           method: 'POST',
           headers,
           body,
-          signal: AbortSignal.timeout(10_000),
+          signal: AbortSignal.any([AbortSignal.timeout(10_000), this.#closing.signal]),
         });
         await response.body?.cancel();
         if (response.status < 500) {
@@ -51,7 +58,12 @@ export class WebhookApprovalNotifier implements ApprovalNotifier {
       } catch (error) {
         this.logger.debug({ err: error, attempt, event }, 'approval webhook failed');
       }
-      await abortableSleep(fullJitterDelay(attempt, Math.random, 500, 30_000), new AbortController().signal);
+      if (attempt === ATTEMPTS - 1 || this.#closing.signal.aborted) break;
+      try {
+        await abortableSleep(fullJitterDelay(attempt, Math.random, 500, 30_000), this.#closing.signal);
+      } catch {
+        break; // closing
+      }
     }
     this.logger.warn({ event, approvalId: approval.id }, 'approval webhook gave up');
   }

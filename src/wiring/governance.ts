@@ -120,6 +120,7 @@ export async function wireGovernance(deps: GovernanceWiring) {
     },
     async close() {
       clearInterval(sweeper);
+      notifier?.close();
       await tenantPolicies.close();
     },
   };

@@ -275,11 +275,9 @@ describe('applying invalid Policy manifests', () => {
     );
   });
 
-  // BUG: apply checks custom PII rules against the contract schema only (a JavaScript RegExp, name
-  // /^[A-Za-z0-9_-]{1,63}$/), but the guard compiles them with RE2 and its own stricter schema
-  // (src/guard/pii-config.ts). A rule the guard refuses is stored, and then every run of the tenant
-  // fails and every pii:detect answers 400 "pii_masking is invalid". Apply must refuse it instead.
-  it.fails('rejects a custom PII regex the guard cannot run (look-behind is not RE2)', async () => {
+  // Apply must refuse a custom PII rule the guard (RE2, its own name rules) could not run: stored,
+  // it would fail every run of the tenant later.
+  it('rejects a custom PII regex the guard cannot run (look-behind is not RE2)', async () => {
     await expectRejected(
       policyManifest('bad', {
         pii_masking: { rules: [{ name: 'after_id', regex: '(?<=id:)[0-9]+', action: 'mask' }] },
@@ -288,7 +286,7 @@ describe('applying invalid Policy manifests', () => {
     );
   });
 
-  it.fails('rejects a custom PII rule name the guard refuses (a hyphen)', async () => {
+  it('rejects a custom PII rule name the guard refuses (a hyphen)', async () => {
     await expectRejected(
       policyManifest('bad', {
         pii_masking: { rules: [{ name: 'phone-number', regex: 'X[0-9]{3}', action: 'mask' }] },
