@@ -8,9 +8,9 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /**
  * gate: a policy's approval gate matched the call; taint: a destructive tool in a run whose
  * context holds flagged untrusted content; in_doubt: a crash left a non-idempotent call unknown
- * (approve = run it again, reject = skip it).
+ * (approve = run it again, reject = skip it); node: a workflow `approval` node.
  */
-export const APPROVAL_KINDS = ['gate', 'taint', 'in_doubt'] as const;
+export const APPROVAL_KINDS = ['gate', 'taint', 'in_doubt', 'node'] as const;
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
 export const APPROVAL_DECISIONS = ['approve', 'reject'] as const;

@@ -22,6 +22,7 @@ export const PERMISSIONS = [
   'metrics:read',
   'runs:read',
   'runs:create',
+  'models:invoke',
   'runs:resolve',
   'audit:read',
   'policies:write',

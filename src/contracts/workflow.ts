@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DurationSchema } from './common.ts';
 
 /** Node ids are identifiers, so expressions can say `nodes.lookup.output`. */
 export const NodeIdSchema = z
@@ -52,6 +53,19 @@ export const ApprovalNodeSchema = z.strictObject({
   ...Common,
   type: z.literal('approval'),
   message: z.string().min(1).max(10_000),
+  approvers: z
+    .array(
+      z
+        .string()
+        .regex(/^(role|group|principal):[^\s*?]+$/, 'an approver is role:NAME, group:NAME or principal:NAME'),
+    )
+    .min(1)
+    .max(50)
+    .optional()
+    .describe('Who may decide (default: role:approver, role:operator, role:admin)'),
+  min_approvals: z.number().int().min(1).max(10).optional().describe('Distinct approvals needed (default 1)'),
+  timeout: DurationSchema.optional().describe('How long to wait (default 7d); then on_timeout'),
+  on_timeout: z.enum(['reject', 'approve']).optional().describe('What expiry means (default reject)'),
   next: NodeIdSchema.optional(),
   onReject: NodeIdSchema.optional().describe('Where to go when rejected; omitted: the run fails'),
 });

@@ -9,7 +9,14 @@ describe('role permissions', () => {
     expect(table).toEqual({
       viewer: ['agents:read', 'model-backends:read', 'runs:read'],
       approver: ['agents:read', 'model-backends:read', 'runs:read', 'runs:resolve'],
-      developer: ['agents:read', 'agents:write', 'model-backends:read', 'runs:create', 'runs:read'],
+      developer: [
+        'agents:read',
+        'agents:write',
+        'model-backends:read',
+        'models:invoke',
+        'runs:create',
+        'runs:read',
+      ],
       operator: [
         'agents:read',
         'agents:write',
@@ -17,6 +24,7 @@ describe('role permissions', () => {
         'metrics:read',
         'model-backends:read',
         'model-backends:write',
+        'models:invoke',
         'runs:create',
         'runs:read',
         'runs:resolve',
@@ -30,6 +38,7 @@ describe('role permissions', () => {
         'metrics:read',
         'model-backends:read',
         'model-backends:write',
+        'models:invoke',
         'policies:write',
         'principals:read',
         'principals:write',

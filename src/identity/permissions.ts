@@ -1,7 +1,7 @@
 import { type Permission, PLATFORM_TENANT, type Role } from '../contracts/index.ts';
 
 const READ: Permission[] = ['agents:read', 'model-backends:read', 'runs:read'];
-const RUN: Permission[] = ['runs:create'];
+const RUN: Permission[] = ['runs:create', 'models:invoke'];
 
 /**
  * Which role holds which permission, within its own tenant. The one place this is decided;

@@ -1,5 +1,5 @@
 import type { AgentSpec } from '../contracts/index.ts';
-import type { TokenUsage } from '../runtime/index.ts';
+import type { ApprovalRequest, TokenUsage } from '../runtime/index.ts';
 import type { RunRecord } from './ports.ts';
 
 /** A model or tool call about to run, as governance sees it. */
@@ -61,6 +61,8 @@ export interface RunGovernance {
     source: 'user' | 'tool' | 'retrieval',
     stepKey: string,
   ): Promise<InspectionResult>;
+  /** A workflow approval node: ensures its approval record (listed, decided by its approvers). */
+  requestApproval(stepKey: string, request: ApprovalRequest): Promise<{ approvalId: string }>;
   /** A crash left a non-idempotent call in doubt: ensures an approval for an operator to decide. */
   inDoubt(call: GovernedCall): Promise<{ approvalId: string }>;
 }

@@ -1,5 +1,6 @@
 import type { AgentSpec } from '../contracts/index.ts';
 import { type Clock, canonicalJson, type IdGenerator, sha256Hex } from '../core/index.ts';
+import type { ApprovalRequest } from '../runtime/index.ts';
 import type { ApprovalRecord, ApprovalStore } from './approval-ports.ts';
 import type {
   CallReport,
@@ -40,6 +41,8 @@ export interface GovernanceDeps {
 
 /** Operators decide calls a crash left in doubt; they have a week. */
 const IN_DOUBT_APPROVERS = ['role:operator', 'role:admin', 'role:approver'];
+/** Who decides a workflow approval node that names nobody. */
+export const NODE_APPROVERS = ['role:approver', 'role:operator', 'role:admin'];
 const IN_DOUBT_TIMEOUT_MS = 7 * 24 * 3600_000;
 
 /** Hash of the exact call: an approval covers this tool with these arguments, nothing else. */
@@ -220,6 +223,39 @@ class GovernedRun implements RunGovernance {
       metadata: { source, step: stepKey, score: verdict.score, reasons },
     });
     return { block: verdict.block, flagged: true, reasons };
+  }
+
+  async requestApproval(stepKey: string, request: ApprovalRequest): Promise<{ approvalId: string }> {
+    const now = this.deps.clock.now();
+    const { approval, created } = await this.deps.approvals.ensure({
+      id: this.deps.ids.next(),
+      tenantId: this.run.tenantId,
+      runId: this.run.id,
+      stepKey,
+      kind: 'node',
+      tool: 'workflow.approval',
+      callHash: sha256Hex(canonicalJson({ step: stepKey, message: request.message }) ?? ''),
+      arguments: await this.deps.masker.mask(this.run.tenantId, {
+        message: request.message,
+        details: request.details ?? null,
+      }),
+      reason: request.message,
+      rules: [],
+      approvers: request.approvers ?? NODE_APPROVERS,
+      minApprovals: request.minApprovals ?? 1,
+      onTimeout: request.onTimeout ?? 'reject',
+      expiresAt: new Date(now.getTime() + (request.timeoutMs ?? IN_DOUBT_TIMEOUT_MS)),
+      createdAt: now,
+    });
+    if (created) {
+      await this.#audit('approval_request', null, {
+        decision: 'require_approval',
+        rule: 'workflow.approval',
+        metadata: { approval_id: approval.id, step: stepKey },
+      });
+      this.deps.notifier?.notify('approval.requested', approval);
+    }
+    return { approvalId: approval.id };
   }
 
   async inDoubt(call: GovernedCall): Promise<{ approvalId: string }> {

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/index.ts';
 import type {
   ApprovalDecision,
+  ApprovalRequest,
   RunContext,
   RuntimeEvent,
   StepExecution,
@@ -300,10 +301,7 @@ export class DurableRunContext implements RunContext {
     return this.#flushing;
   }
 
-  async awaitApproval(
-    key: string,
-    request: { message: string; details?: unknown },
-  ): Promise<ApprovalDecision> {
+  async awaitApproval(key: string, request: ApprovalRequest): Promise<ApprovalDecision> {
     const existing = this.#steps.get(key);
     if (existing?.status === 'completed') return existing.output as ApprovalDecision;
     const resolution = this.#resolutionFor(key);
@@ -334,9 +332,12 @@ export class DurableRunContext implements RunContext {
       await this.#finish(key, 'completed', decision);
       return decision;
     }
+    // With governance the pause is an approval record too: listed, decided by its approvers.
+    const approval = await this.governance?.requestApproval(key, request);
     throw new RunPaused('approval', {
       step: key,
       message: request.message,
+      ...(approval ? { approval_id: approval.approvalId } : {}),
       ...(request.details ? { details: request.details } : {}),
     });
   }

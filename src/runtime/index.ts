@@ -1,7 +1,21 @@
-export { DEFAULT_MODEL_TIMEOUT_MS, OpenAICompatibleModelClient } from './model/index.ts';
+export {
+  CallScope,
+  ConcurrencyLimiter,
+  createKeepAliveAgents,
+  DEFAULT_MODEL_TIMEOUT_MS,
+  type HttpAgents,
+  OpenAICompatibleModelClient,
+  postJson,
+  readBody,
+  readText,
+  SseDecoder,
+  type SseEvent,
+  SseTooLargeError,
+} from './model/index.ts';
 export type {
   AgentRuntime,
   ApprovalDecision,
+  ApprovalRequest,
   ChatMessage,
   ChatOptions,
   ChatRequest,

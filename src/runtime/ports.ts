@@ -191,9 +191,19 @@ export interface RunContext {
   step<T>(key: string, options: StepOptions, execute: (execution: StepExecution) => Promise<T>): Promise<T>;
   emit(event: RuntimeEvent): Promise<void>;
   /** Pauses the run for a person (approval); resolves with their decision once resumed. */
-  awaitApproval(key: string, request: { message: string; details?: unknown }): Promise<ApprovalDecision>;
+  awaitApproval(key: string, request: ApprovalRequest): Promise<ApprovalDecision>;
   /** Counts tokens against the agent's limits; throws RunLimitExceeded past them. */
   recordUsage(usage: TokenUsage): void;
+}
+
+/** What a person is asked to decide, and who may (defaults: approver, operator or admin role; one; 7 days; reject). */
+export interface ApprovalRequest {
+  message: string;
+  details?: unknown;
+  approvers?: string[];
+  minApprovals?: number;
+  timeoutMs?: number;
+  onTimeout?: 'reject' | 'approve';
 }
 
 export interface ApprovalDecision {

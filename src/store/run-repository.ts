@@ -17,7 +17,7 @@ import {
 import { writeJson } from './json-columns.ts';
 import { insertUnique } from './pg-errors.ts';
 import { appendUnfencedEvent } from './run-events-sql.ts';
-import { resumePausedRun } from './run-resume-sql.ts';
+import { resumePausedRun, settlePendingApproval } from './run-resume-sql.ts';
 import { toEvent, toMessage, toRun, toSession, toStep } from './run-rows.ts';
 import { type Channels, channelsFor, notify } from './run-signals.ts';
 import type { DB } from './schema.ts';
@@ -258,33 +258,7 @@ export class SqlRunStore implements RunStore {
           },
         );
       }
-      const pending = await trx
-        .selectFrom('approvals')
-        .select(['id', 'kind'])
-        .where('tenant_id', '=', tenantId)
-        .where('run_id', '=', id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (pending?.kind === 'in_doubt') {
-        // Resolving here decides the in-doubt approval too, so both APIs tell the same story.
-        const decision = resolution.action === 'retry' ? 'approve' : 'reject';
-        await trx
-          .updateTable('approvals')
-          .set({
-            status: decision === 'approve' ? 'approved' : 'rejected',
-            decisions: sql`decisions || ${writeJson([
-              { by: resolution.by, decision, comment: resolution.comment, at: new Date().toISOString() },
-            ])}::jsonb`,
-            decided_at: sql<Date>`now()`,
-          })
-          .where('id', '=', pending.id)
-          .execute();
-      } else if (pending) {
-        throw new AppError(
-          'CONFLICT',
-          `run ${id} waits for approval ${pending.id}: decide it with POST /api/v1/approvals/${pending.id}:approve or :reject`,
-        );
-      }
+      await settlePendingApproval(trx, tenantId, id, resolution);
       const step = await trx
         .selectFrom('run_steps')
         .select('key')

@@ -191,18 +191,24 @@ describe('actl run --follow', () => {
     expect(stream.map((e) => e.seq)).toEqual(stream.map((_e, index) => index + 1));
   });
 
-  it('shows a pause with the resolve hint, keeps following, and ends completed when another actl approves', async () => {
+  it('shows a pause with the approval to decide, keeps following, and ends completed when another actl approves', async () => {
     const follower = startActl(['run', 'gated', '--json-input', '--input', '{"text":"v2"}', '--follow'], {
       env: serverEnv(),
     });
     try {
       await waitForOutput(follower, '⏸ paused: approval — Ship v2?');
       const id = runIdOf(follower.stdout());
-      expect(follower.stdout()).toContain(`actl runs resolve ${id} --action approve|reject`);
+      const approvalId = /decide with: actl approvals approve\|reject (\S+)/.exec(follower.stdout())?.[1];
+      expect(approvalId).toBeDefined();
 
-      const resolved = await actl(['runs', 'resolve', id, '--action', 'approve', '--comment', 'ok']);
+      const listed = await actl(['approvals', 'list', '-o', 'json']);
+      expectExit(listed, 0);
+      expect(JSON.parse(listed.stdout).items).toContainEqual(
+        expect.objectContaining({ id: approvalId, run_id: id, kind: 'node', status: 'pending' }),
+      );
+      const resolved = await actl(['approvals', 'approve', String(approvalId), '--comment', 'ok']);
       expectExit(resolved, 0);
-      expect(resolved.stdout.trim()).toMatch(new RegExp(`^run/${id} resolved: approve`));
+      expect(resolved.stdout.trim()).toBe(`approval/${approvalId} approved; run ${id} resumes`);
 
       expect(await within(follower.exited, 30_000, 'the follower')).toBe(0);
       expect(follower.stdout()).toMatch(/▶ resumed: approve by \S+/);

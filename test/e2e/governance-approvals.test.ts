@@ -40,8 +40,8 @@ async function gatedTenant(gate: Record<string, unknown> = {}) {
   return { tenant, admin };
 }
 
-async function pausedRun(admin: string, input: string) {
-  const run = await startRun(t, 'wf', { input }, { apiKey: admin });
+async function pausedRun(admin: string, input: string, agent = 'wf') {
+  const run = await startRun(t, agent, { input }, { apiKey: admin });
   const paused = await waitForStatus(t, run.id, 'paused', { apiKey: admin });
   expect(paused.status_reason).toBe('approval');
   const [approval] = await approvalsOf(t, admin, run.id);
@@ -220,6 +220,60 @@ describe('approval gates', () => {
       404,
       'NOT_FOUND',
     );
+  });
+});
+
+describe('workflow approval nodes', () => {
+  it('are approvals too: listed, decided only by the approvers they name', async () => {
+    const { tenant, admin } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      workflowAgent('release', {
+        nodes: [
+          {
+            id: 'ask',
+            type: 'approval',
+            message: 'Ship ${input}?',
+            approvers: ['group:release'],
+            next: 'ship',
+          },
+          { id: 'ship', type: 'tool', tool: 'echo', args: { text: 'shipped ${input}' } },
+        ],
+      }),
+    ]);
+    const { runId, approval } = await pausedRun(admin, 'v3', 'release');
+    expect(approval).toMatchObject({ kind: 'node', reason: 'Ship v3?', approvers: ['group:release'] });
+    // Naming its own approvers, it cannot be resolved around them.
+    const bypass = await sendTo(t, 'POST', `/api/v1/runs/${runId}:resolve`, {
+      apiKey: admin,
+      body: { action: 'approve' },
+    });
+    expectProblem(bypass, 409, 'CONFLICT');
+    expectProblem(await decide(admin, approval.id, 'approve'), 403, 'PERMISSION_DENIED');
+    const releaser = await member(t, tenant, ['viewer'], ['release']);
+    expect((await decide(releaser.key, approval.id, 'approve')).body.status).toBe('approved');
+    const done = await waitForStatus(t, runId, 'completed', { apiKey: admin });
+    expect(done.output).toEqual({ text: 'shipped v3' });
+  });
+
+  it('without approvers, either API decides it and both tell the same story', async () => {
+    const { admin } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      workflowAgent('plain', { nodes: [{ id: 'ask', type: 'approval', message: 'Go?' }] }),
+    ]);
+    const { runId, approval } = await pausedRun(admin, 'x', 'plain');
+    expect(approval.approvers).toEqual(['role:approver', 'role:operator', 'role:admin']);
+    const resolved = await sendTo(t, 'POST', `/api/v1/runs/${runId}:resolve`, {
+      apiKey: admin,
+      body: { action: 'reject', comment: 'not now' },
+    });
+    expect(resolved.status).toBe(200);
+    const [after] = await approvalsOf(t, admin, runId);
+    expect(after).toMatchObject({
+      status: 'rejected',
+      decisions: [{ decision: 'reject', comment: 'not now' }],
+    });
+    const run = await waitForStatus(t, runId, 'failed', { apiKey: admin });
+    expect(run.error?.message).toContain('rejected');
   });
 });
 

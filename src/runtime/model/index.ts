@@ -3,3 +3,7 @@ export {
   OpenAICompatibleModelClient,
   type OpenAICompatibleModelClientOptions,
 } from './openai-compatible-client.ts';
+export { CallScope } from './call-scope.ts';
+export { ConcurrencyLimiter } from './concurrency-limiter.ts';
+export { createKeepAliveAgents, type HttpAgents, postJson, readBody, readText } from './http-exchange.ts';
+export { type SseEvent, SseDecoder, SseTooLargeError } from './sse-decoder.ts';

@@ -1,4 +1,4 @@
-import type { Workflow, WorkflowNode } from '../../contracts/index.ts';
+import { durationToMs, type Workflow, type WorkflowNode } from '../../contracts/index.ts';
 import { assertNever } from '../../core/index.ts';
 import { RunPaused } from '../ports.ts';
 import { WORKFLOW_OUTPUT, WorkflowNodeError } from './errors.ts';
@@ -137,7 +137,14 @@ export class WorkflowRun {
       node: node.id,
       ...(node.description === undefined ? {} : { description: node.description }),
     };
-    const decision = await this.env.ctx.awaitApproval(key, { message, details });
+    const decision = await this.env.ctx.awaitApproval(key, {
+      message,
+      details,
+      ...(node.approvers ? { approvers: node.approvers } : {}),
+      ...(node.min_approvals ? { minApprovals: node.min_approvals } : {}),
+      ...(node.timeout ? { timeoutMs: durationToMs(node.timeout) } : {}),
+      ...(node.on_timeout ? { onTimeout: node.on_timeout } : {}),
+    });
     if (decision.approved) return { output: decision, next: node.next };
     if (node.onReject !== undefined) return { output: decision, next: node.onReject };
     const comment = decision.comment ? `: ${decision.comment}` : '';
