@@ -60,7 +60,13 @@ import {
   SqlTenantStore,
 } from './store/index.ts';
 import { BuiltinToolInvoker } from './tools/index.ts';
-import { checkPolicySpec, createLogger, PseudonymizingModelClient, wireGovernance } from './wiring/index.ts';
+import {
+  checkPolicySpec,
+  createLogger,
+  PseudonymizingModelClient,
+  wireGateway,
+  wireGovernance,
+} from './wiring/index.ts';
 
 type Governed = Awaited<ReturnType<typeof wireGovernance>>;
 
@@ -244,6 +250,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       guards: governed.guards,
       audit,
+      gateway: wireGateway({ modelBackends, masker: new PiiMasker({}), audit, logger }),
       readiness,
       logger,
       ids,

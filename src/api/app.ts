@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { type Readiness, routes } from '../contracts/index.ts';
 import { AppError, type IdGenerator } from '../core/index.ts';
+import type { ModelGateway } from '../gateway/index.ts';
 import type { Authenticator, IdentityService } from '../identity/index.ts';
 import type { ApprovalService, RunService } from '../orchestrator/index.ts';
 import type { AgentService, ApplyService, ModelBackendService, PolicyService } from '../registry/index.ts';
@@ -18,6 +19,7 @@ import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { modelBackendRoutes } from './routes/model-backends.ts';
+import { openAIErrorResponse, openAIGatewayRoutes } from './routes/openai-gateway.ts';
 import { type LivePolicies, policyRoutes } from './routes/policies.ts';
 import { runRoutes } from './routes/runs.ts';
 
@@ -33,6 +35,8 @@ export interface ApiDeps {
   livePolicies: LivePolicies;
   guards: GuardAccess;
   audit: AuditLog;
+  /** The OpenAI-compatible model gateway served under /v1. */
+  gateway: ModelGateway;
   readiness: (signal: AbortSignal) => Promise<Readiness>;
   logger: Logger;
   ids: IdGenerator;
@@ -108,6 +112,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   policyRoutes(app, deps.authenticator, deps.policies, deps.livePolicies);
   guardRoutes(app, deps.authenticator, deps.guards);
   auditRoutes(app, deps.authenticator, deps.audit);
+  openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
 
   app.notFound((c) => {
     const path = c.req.path;
@@ -125,6 +130,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   });
 
   app.onError((error, c) => {
+    // OpenAI clients read OpenAI error objects (a body over the limit is refused before any handler).
+    if (c.req.path.startsWith('/v1/') && c.get('requestId')) return openAIErrorResponse(c, error);
     const requestId = c.get('requestId') ?? deps.ids.next();
     const problem = toProblem(error, c.req.path, requestId);
     const logger = c.get('logger') ?? deps.logger;

@@ -121,6 +121,9 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.
     message: issue ? `${param ?? 'body'}: ${issue.message}` : 'invalid request body',
     type: 'invalid_request_error',
     param,
-    code: issue?.code === 'invalid_type' && issue.input === undefined ? 'missing_required_parameter' : 'invalid_value',
+    code:
+      issue?.code === 'invalid_type' && issue.input === undefined
+        ? 'missing_required_parameter'
+        : 'invalid_value',
   });
 }

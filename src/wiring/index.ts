@@ -1,3 +1,4 @@
+export { wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
 export { createLogger } from './logger.ts';
 export { checkPolicySpec } from './policy-check.ts';

@@ -32,6 +32,8 @@ export type ScriptedReply =
       finishReason?: string;
       /** Streaming only: destroy the connection after this many content deltas. */
       failAfterDeltas?: number;
+      /** Streaming only: wait this long before each content delta (a slow model). */
+      deltaDelayMs?: number;
     }
   | { toolCalls: ScriptedToolCall[]; content?: string; usage?: ScriptedUsage }
   /** Answers `status` with `body` verbatim (default: an OpenAI error object); a 200 scripts a malformed answer. */
@@ -72,6 +74,8 @@ export interface ScriptedModelServer {
   readonly url: string;
   /** Every well-formed chat request received, in arrival order. */
   readonly requests: RecordedRequest[];
+  /** Every `POST /v1/embeddings` body received, in arrival order (answered with 4-d vectors). */
+  readonly embeddingRequests: unknown[];
   readonly requestCount: number;
   /** Requests being answered right now, and the most there ever were at once. */
   readonly inFlight: number;
@@ -96,6 +100,7 @@ export function lastUserMessage(request: RecordedRequest): string {
 export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
+  const embeddingRequests: unknown[] = [];
   let handler: ScriptedHandler | undefined;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -118,6 +123,10 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const text = await readAll(request);
+    if (request.method === 'POST' && request.url === '/v1/embeddings') {
+      answerEmbeddings(text, embeddingRequests, response);
+      return;
+    }
     if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
       sendError(response, 404, `no route ${request.method} ${request.url}`);
       return;
@@ -154,6 +163,7 @@ export async function startScriptedModelServer(): Promise<ScriptedModelServer> {
   const scripted: ScriptedModelServer = {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    embeddingRequests,
     get requestCount() {
       return requests.length;
     },
@@ -223,6 +233,7 @@ interface Completion {
   finishReason: string;
   usage: ScriptedUsage;
   failAfterDeltas: number | undefined;
+  deltaDelayMs: number | undefined;
 }
 
 function completionOf(
@@ -253,6 +264,7 @@ function completionOf(
       completion_tokens: contentDeltas.length + toolCalls.length,
     },
     failAfterDeltas: 'failAfterDeltas' in reply ? reply.failAfterDeltas : undefined,
+    deltaDelayMs: 'deltaDelayMs' in reply ? reply.deltaDelayMs : undefined,
   };
 }
 
@@ -320,6 +332,10 @@ async function stream(
       response.socket?.end();
       return;
     }
+    if (completion.deltaDelayMs) {
+      await new Promise((resolve) => setTimeout(resolve, completion.deltaDelayMs));
+      if (response.destroyed) return;
+    }
     await send(delta({ content: piece }));
   }
   for (const [index, call] of completion.toolCalls.entries()) {
@@ -355,4 +371,41 @@ function readAll(request: IncomingMessage): Promise<string> {
 
 function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Embeddings: one deterministic 4-d vector per input string (its length, vowels, spaces, 1). */
+function answerEmbeddings(text: string, recorded: unknown[], response: ServerResponse): void {
+  const parsed = z
+    .looseObject({ model: z.string(), input: z.union([z.string(), z.array(z.string())]) })
+    .safeParse(
+      (() => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      })(),
+    );
+  if (!parsed.success) {
+    sendError(response, 400, 'invalid embeddings request');
+    return;
+  }
+  recorded.push(parsed.data);
+  const inputs = typeof parsed.data.input === 'string' ? [parsed.data.input] : parsed.data.input;
+  const vector = (value: string) => [
+    value.length,
+    (value.match(/[aeiou]/gi) ?? []).length,
+    (value.match(/\s/g) ?? []).length,
+    1,
+  ];
+  const tokens = inputs.reduce((sum, value) => sum + value.split(/\s+/).filter(Boolean).length, 0);
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(
+    JSON.stringify({
+      object: 'list',
+      data: inputs.map((value, index) => ({ object: 'embedding', index, embedding: vector(value) })),
+      model: parsed.data.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    }),
+  );
 }
