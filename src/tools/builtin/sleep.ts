@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { abortableSleep } from '../../core/index.ts';
 import { BaseToolConfigSchema, defineBuiltinTool, textResult } from '../builtin-tool.ts';
 
 export const MAX_SLEEP_SECONDS = 3600;
@@ -23,26 +24,7 @@ export const sleepTool = defineBuiltinTool({
   config: BaseToolConfigSchema,
   idempotent: true,
   run: async ({ seconds }, { signal }) => {
-    await delay(seconds * 1000, signal);
+    await abortableSleep(seconds * 1000, signal);
     return textResult(`slept ${seconds} s`, { seconds });
   },
 });
-
-/** Resolves after `ms`; rejects with the signal's reason as soon as it aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
