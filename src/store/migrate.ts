@@ -13,7 +13,13 @@ function migratorFor(db: Kysely<DB>, schema: string): Migrator {
 
 /** Applies every pending migration, then (re)grants the tenant role. Throws if one fails. */
 export async function migrateToLatest(db: Kysely<DB>, schema: string): Promise<string[]> {
-  const result: MigrationResultSet = await migratorFor(db, schema).migrateToLatest();
+  let result: MigrationResultSet = await migratorFor(db, schema).migrateToLatest();
+  // Kysely looks for its migration table by listing every schema's tables; a schema another
+  // install drops meanwhile fails that listing ("schema … does not exist", 3F000). Nothing was
+  // applied: look again.
+  for (let attempt = 0; attempt < 3 && droppedMeanwhile(result.error, schema); attempt++) {
+    result = await migratorFor(db, schema).migrateToLatest();
+  }
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(result.error)}`, {
@@ -56,4 +62,9 @@ async function grantTenantRole(db: Kysely<DB>, schema: string): Promise<void> {
     await sql`grant select on ${sql.table(`${schema}.tenants`)} to ${sql.id(TENANT_ROLE)}`.execute(trx);
     await grantAuditTables(trx, schema);
   });
+}
+
+function droppedMeanwhile(error: unknown, ours: string): boolean {
+  if (!error || typeof error !== 'object' || (error as { code?: unknown }).code !== '3F000') return false;
+  return !String((error as { message?: unknown }).message).includes(`"${ours}"`);
 }
