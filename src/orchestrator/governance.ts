@@ -56,10 +56,12 @@ export interface InspectionResult {
 export interface RunGovernance {
   check(call: GovernedCall): Promise<GovernanceOutcome>;
   record(call: GovernedCall, report: CallReport): Promise<void>;
+  /** `replay`: content already inspected (and recorded) by an earlier execution; only the taint is rebuilt. */
   inspect(
     content: unknown,
     source: 'user' | 'tool' | 'retrieval',
     stepKey: string,
+    options?: { replay?: boolean },
   ): Promise<InspectionResult>;
   /** A workflow approval node: ensures its approval record (listed, decided by its approvers). */
   requestApproval(stepKey: string, request: ApprovalRequest): Promise<{ approvalId: string }>;

@@ -212,11 +212,13 @@ class GovernedRun implements RunGovernance {
     content: unknown,
     source: 'user' | 'tool' | 'retrieval',
     stepKey: string,
+    options: { replay?: boolean } = {},
   ): Promise<InspectionResult> {
     const verdict = await this.deps.inspector.inspect(this.run.tenantId, textOf(content), source);
     if (!verdict.flagged) return { block: false, flagged: false, reasons: [] };
     const reasons = verdict.reasons.length > 0 ? verdict.reasons : ['flagged by the injection detector'];
     this.#taint.push(`${source} content at ${stepKey}: ${reasons.join('; ')}`);
+    if (options.replay) return { block: verdict.block, flagged: true, reasons };
     await this.#audit('guard_detection', null, {
       decision: verdict.block ? 'block' : 'flag',
       rule: 'injection',

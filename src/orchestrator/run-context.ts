@@ -117,7 +117,8 @@ export class DurableRunContext implements RunContext {
     const governed = this.#governed(key, options, existing);
     if (existing?.status === 'completed') {
       // Replayed tool output is inspected again: that rebuilds the run's taint after a restart.
-      if (governed?.kind === 'tool_call') await this.governance?.inspect(existing.output, 'tool', key);
+      if (governed?.kind === 'tool_call')
+        await this.governance?.inspect(existing.output, 'tool', key, { replay: true });
       return existing.output as T;
     }
     const resolution = this.#resolutionFor(key);
@@ -229,7 +230,8 @@ export class DurableRunContext implements RunContext {
 
   /** Inspects the run's input before anything runs (prompt injection from the user). */
   async inspectInput(): Promise<void> {
-    await this.#governor?.inspectInput(this.input);
+    // Steps on record: an earlier execution inspected (and reported) the input already.
+    await this.#governor?.inspectInput(this.input, this.#stepCount > 0);
   }
 
   async #finish(

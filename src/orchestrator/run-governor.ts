@@ -90,9 +90,9 @@ export class RunGovernor {
       throw new GovernanceStop('injection_blocked', `the output of ${call.name} was blocked: ${reason}`);
   }
 
-  async inspectInput(input: unknown): Promise<void> {
-    const inspection = await this.governance.inspect(input, 'user', 'input');
-    if (!inspection.flagged) return;
+  async inspectInput(input: unknown, replay: boolean): Promise<void> {
+    const inspection = await this.governance.inspect(input, 'user', 'input', { replay });
+    if (!inspection.flagged || replay) return;
     const reason = inspection.reasons.join('; ');
     await this.intervene({
       rule: 'injection',

@@ -361,6 +361,17 @@ describe('policy decisions in runs', () => {
     expect(approval?.reason).toMatch(/taint/i);
     const flagged = (await eventsOf(admin, run.id)).filter((e) => e.type === 'governance_intervention');
     expect(flagged.map((e) => e.data.decision)).toEqual(['flagged', 'flagged', 'require_approval']);
+
+    // Approved, the run resumes: its replay rebuilds the taint without reporting the content again.
+    expect((await decide(admin, approval?.id ?? '', 'approve')).status).toBe(200);
+    await waitForStatus(t, run.id, 'completed', { apiKey: admin });
+    const after = (await eventsOf(admin, run.id)).filter((e) => e.type === 'governance_intervention');
+    expect(after.map((e) => e.data.decision)).toEqual(['flagged', 'flagged', 'require_approval']);
+    const detections = (await auditOf(admin, run.id)).filter((r) => r.action === 'guard_detection');
+    expect(detections.map((r) => (r.metadata as { source?: string }).source).sort()).toEqual([
+      'tool',
+      'user',
+    ]);
   });
 });
 
