@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval } from '../../src/contracts/index.ts';
 import { type ActlPlatform, startActlPlatform } from '../support/actl-platform.ts';
-import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
+import { approvalsOf, gatedTenant as gatedTenantOf, member } from '../support/governance.ts';
 import { sendTo } from '../support/http.ts';
 import type { TestPlatform } from '../support/platform.ts';
-import { startRun, waitForStatus, waitUntil, workflowAgent } from '../support/runs.ts';
+import { startRun, waitForStatus, waitUntil } from '../support/runs.ts';
 import {
   startWebhookReceiverDouble,
   verifyWebhookSignature,
@@ -71,24 +71,7 @@ function deliveriesFor(approvalId: string, event: string, count = 1): Promise<We
   );
 }
 
-/** A tenant whose echo calls mentioning rm wait for group sre-leads, and a workflow calling echo. */
-async function gatedTenant() {
-  const { tenant, admin } = await isolatedTenant(t);
-  await applyAs(t, admin, [
-    policyManifest('gates', {
-      approval_gates: [
-        {
-          name: 'rm-needs-ok',
-          tool_pattern: 'echo',
-          condition: "input.text.contains('rm')",
-          approvers: ['group:sre-leads'],
-        },
-      ],
-    }),
-    workflowAgent('wf', { nodes: [{ id: 'say', type: 'tool', tool: 'echo', args: { text: '${input}' } }] }),
-  ]);
-  return { tenant, admin };
-}
+const gatedTenant = () => gatedTenantOf(t);
 
 async function pausedRun(admin: string, input: string) {
   const run = await startRun(t, 'wf', { input }, { apiKey: admin });

@@ -5,9 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Approval } from '../../src/contracts/index.ts';
 import { type ActlResult, runActl } from '../support/cli.ts';
-import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
+import {
+  applyAs,
+  approvalsOf,
+  gatedTenant,
+  isolatedTenant,
+  member,
+  policyManifest,
+} from '../support/governance.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
-import { startRun, waitForStatus, workflowAgent } from '../support/runs.ts';
+import { startRun, waitForStatus } from '../support/runs.ts';
 
 const SECURITY = 'examples/policies/security.yaml';
 
@@ -257,22 +264,7 @@ describe('actl guard scan', () => {
 
 describe('actl approvals', () => {
   it('lists and shows a pending gate approval; an outsider gets exit 4, a listed approver completes the run', async () => {
-    const { tenant, admin } = await isolatedTenant(t);
-    await applyAs(t, admin, [
-      policyManifest('gates', {
-        approval_gates: [
-          {
-            name: 'rm-needs-ok',
-            tool_pattern: 'echo',
-            condition: "input.text.contains('rm')",
-            approvers: ['group:sre-leads'],
-          },
-        ],
-      }),
-      workflowAgent('wf', {
-        nodes: [{ id: 'say', type: 'tool', tool: 'echo', args: { text: '${input}' } }],
-      }),
-    ]);
+    const { tenant, admin } = await gatedTenant(t);
     const run = await startRun(t, 'wf', { input: 'please rm the temp dir' }, { apiKey: admin });
     const paused = await waitForStatus(t, run.id, 'paused', { apiKey: admin });
     expect(paused.status_reason).toBe('approval');

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Approval, AuditRecord, RunEvent } from '../../src/contracts/index.ts';
-import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
+import {
+  applyAs,
+  approvalsOf,
+  echoFlow,
+  gatedTenant as gatedTenantOf,
+  isolatedTenant,
+  member,
+  policyManifest,
+} from '../support/governance.ts';
 import { expectProblem, sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 import { getRun, reactAgent, startRun, waitForStatus, workflowAgent } from '../support/runs.ts';
@@ -16,29 +24,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** One echo node fed by the run input: the call policy sees is echo({text: input}). */
-const echoFlow = (name: string) =>
-  workflowAgent(name, { nodes: [{ id: 'say', type: 'tool', tool: 'echo', args: { text: '${input}' } }] });
-
-/** A tenant with a gate on echo when the text mentions rm, decided by group sre-leads. */
-async function gatedTenant(gate: Record<string, unknown> = {}) {
-  const { tenant, admin } = await isolatedTenant(t);
-  await applyAs(t, admin, [
-    policyManifest('gates', {
-      approval_gates: [
-        {
-          name: 'rm-needs-ok',
-          tool_pattern: 'echo',
-          condition: "input.text.contains('rm')",
-          approvers: ['group:sre-leads'],
-          ...gate,
-        },
-      ],
-    }),
-    echoFlow('wf'),
-  ]);
-  return { tenant, admin };
-}
+const gatedTenant = (gate: Record<string, unknown> = {}) => gatedTenantOf(t, gate);
 
 async function pausedRun(admin: string, input: string, agent = 'wf') {
   const run = await startRun(t, agent, { input }, { apiKey: admin });

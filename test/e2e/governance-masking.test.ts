@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActlPlatform, startActlPlatform } from '../support/actl-platform.ts';
-import { applyAs, isolatedTenant, policyManifest } from '../support/governance.ts';
+import { applyAs, echoFlow, isolatedTenant, policyManifest } from '../support/governance.ts';
 import type { TestPlatform } from '../support/platform.ts';
 import { closedPort, startRun, waitForStatus, waitUntil, workflowAgent } from '../support/runs.ts';
 
@@ -42,11 +42,6 @@ async function text(key: string, path: string): Promise<{ status: number; text: 
     type: response.headers.get('content-type') ?? '',
   };
 }
-
-const echoFlow = (name: string) =>
-  workflowAgent(name, {
-    nodes: [{ id: 'say', type: 'tool', tool: 'echo', args: { text: '${input}' } }],
-  });
 
 function expectNoRawValues(where: string, content: string, raw: readonly string[] = RAW) {
   for (const value of raw) expect(content.includes(value), `${where} contains ${value}`).toBe(false);

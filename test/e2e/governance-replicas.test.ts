@@ -7,10 +7,10 @@ import type { Decision, PolicyEvaluation } from '../../src/contracts/index.ts';
 import { childStore, remotePlatform } from '../support/actl-platform.ts';
 import { type ActlProcess, freePort, startActl, waitForOk } from '../support/cli.ts';
 import { TEST_DATABASE_URL } from '../support/env.ts';
-import { applyAs, isolatedTenant, policyManifest } from '../support/governance.ts';
+import { applyAs, echoFlow, isolatedTenant, policyManifest } from '../support/governance.ts';
 import { sendTo } from '../support/http.ts';
 import type { TestPlatform } from '../support/platform.ts';
-import { getRun, startRun, waitForStatus, workflowAgent } from '../support/runs.ts';
+import { getRun, startRun, waitForStatus } from '../support/runs.ts';
 
 /**
  * Policy hot reload across real replicas on one PostgreSQL: a Policy applied, changed or deleted
@@ -62,11 +62,7 @@ describe.skipIf(!TEST_DATABASE_URL)(
       a = remotePlatform(`http://127.0.0.1:${portA}`, KEY, dataDir);
       b = remotePlatform(`http://127.0.0.1:${portB}`, KEY, dataDir);
       ({ admin } = await isolatedTenant(a));
-      await applyAs(a, admin, [
-        workflowAgent('wf', {
-          nodes: [{ id: 'say', type: 'tool', tool: 'echo', args: { text: '${input}' } }],
-        }),
-      ]);
+      await applyAs(a, admin, [echoFlow('wf')]);
     }, 120_000);
 
     afterAll(async () => {

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { ApiKeyCreated, Approval } from '../../src/contracts/index.ts';
 import { sendTo, unique } from './http.ts';
 import type { TestPlatform } from './platform.ts';
-import { tenantAdminKey } from './runs.ts';
+import { tenantAdminKey, workflowAgent } from './runs.ts';
 
 /** A tenant of its own (policies apply tenant-wide) and its admin key. */
 export async function isolatedTenant(t: TestPlatform): Promise<{ tenant: string; admin: string }> {
@@ -45,4 +45,34 @@ export async function approvalsOf(t: TestPlatform, key: string, runId: string): 
   });
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
   return reply.body.items;
+}
+
+/** A workflow agent with one echo node fed by the run input: policy sees echo({text: input}). */
+export const echoFlow = (name: string) =>
+  workflowAgent(name, { nodes: [{ id: 'say', type: 'tool', tool: 'echo', args: { text: '${input}' } }] });
+
+/**
+ * An isolated tenant whose echo calls mentioning "rm" wait for group sre-leads (gate fields can be
+ * overridden), with `echoFlow('wf')` applied.
+ */
+export async function gatedTenant(
+  t: TestPlatform,
+  gate: Record<string, unknown> = {},
+): Promise<{ tenant: string; admin: string }> {
+  const { tenant, admin } = await isolatedTenant(t);
+  await applyAs(t, admin, [
+    policyManifest('gates', {
+      approval_gates: [
+        {
+          name: 'rm-needs-ok',
+          tool_pattern: 'echo',
+          condition: "input.text.contains('rm')",
+          approvers: ['group:sre-leads'],
+          ...gate,
+        },
+      ],
+    }),
+    echoFlow('wf'),
+  ]);
+  return { tenant, admin };
 }
