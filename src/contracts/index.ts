@@ -113,6 +113,19 @@ export {
   ManifestSchema,
 } from './manifests.ts';
 export {
+  type AliasTarget,
+  AliasTargetSchema,
+  type ModelAlias,
+  type ModelAliasManifest,
+  ModelAliasManifestSchema,
+  ModelAliasSchema,
+  type ModelAliasSpec,
+  type ModelAliasSpecInput,
+  ModelAliasSpecSchema,
+  ROUTING_STRATEGIES,
+  type RoutingStrategy,
+} from './model-aliases.ts';
+export {
   MODEL_BACKEND_TYPES,
   type ModelBackend,
   type ModelBackendManifest,

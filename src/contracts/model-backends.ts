@@ -25,7 +25,30 @@ export const ModelBackendSpecSchema = z
     apiKeySecretRef: SecretRefSchema.optional(),
     capabilities: z.array(z.string().min(1).max(64)).max(64).optional(),
     trust: z.enum(TRUST_LEVELS).optional().describe('external: prompts leave the company (masked)'),
-    maxConcurrency: z.number().int().min(1).max(100_000).optional(),
+    cost_per_1k: z
+      .union([
+        z.number().min(0).max(1_000_000),
+        z.strictObject({
+          input: z.number().min(0).max(1_000_000),
+          output: z.number().min(0).max(1_000_000),
+        }),
+      ])
+      .optional()
+      .describe('Price per 1,000 tokens in USD: one number for both, or input / output'),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe('Calls in flight to this backend at once; more wait in a queue'),
+    maxQueue: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .optional()
+      .describe('Calls that may wait for a slot; past it the gateway answers 503 with Retry-After'),
     timeout: DurationSchema.optional(),
   })
   .describe('A model server the gateway can route to');

@@ -4,6 +4,7 @@ import { type Labels, LabelsSchema, ModelBackendSpecSchema } from '../contracts/
 import type { ListPage, ModelBackendRecord, ModelBackendStore } from '../registry/index.ts';
 import { readJson, writeJson } from './json-columns.ts';
 import { insertUnique, staleVersion } from './pg-errors.ts';
+import { notify } from './run-signals.ts';
 import type { Tx } from './tenant-scope.ts';
 
 const AnnotationsSchema = z.record(z.string(), z.string());
@@ -34,11 +35,15 @@ function toRecord(row: Row): ModelBackendRecord {
   };
 }
 
-/** ModelBackendStore over PGlite or PostgreSQL. */
+/**
+ * ModelBackendStore over PGlite or PostgreSQL. Every write notifies `channel` with the tenant id,
+ * on commit: the gateway's catalog of that tenant is reloaded on every replica.
+ */
 export class SqlModelBackendStore implements ModelBackendStore {
   constructor(
     private readonly trx: Tx,
     private readonly tenantId: string,
+    private readonly channel: string,
   ) {}
 
   async get(name: string): Promise<ModelBackendRecord | null> {
@@ -85,6 +90,7 @@ export class SqlModelBackendStore implements ModelBackendStore {
         .returningAll()
         .executeTakeFirstOrThrow(),
     );
+    await notify(this.trx, this.channel, this.tenantId);
     return toRecord(row);
   }
 
@@ -109,6 +115,7 @@ export class SqlModelBackendStore implements ModelBackendStore {
       query = query.where('resource_version', '=', expectedResourceVersion);
     const row = await query.returningAll().executeTakeFirst();
     if (!row) throw staleVersion('model backend');
+    await notify(this.trx, this.channel, this.tenantId);
     return toRecord(row);
   }
 
@@ -121,5 +128,6 @@ export class SqlModelBackendStore implements ModelBackendStore {
       query = query.where('resource_version', '=', expectedResourceVersion);
     const result = await query.executeTakeFirst();
     if (result.numDeletedRows === 0n) throw staleVersion('model backend');
+    await notify(this.trx, this.channel, this.tenantId);
   }
 }

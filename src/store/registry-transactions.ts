@@ -10,12 +10,14 @@ import { inTenantTransaction } from './tenant-scope.ts';
 /** RegistryTransactions over one database: each run is one tenant-scoped transaction. */
 export class SqlRegistryTransactions implements RegistryTransactions {
   readonly #policyChannel: string;
+  readonly #modelsChannel: string;
 
   constructor(
     private readonly db: Kysely<DB>,
     schema = 'public',
   ) {
     this.#policyChannel = channelsFor(schema).policies;
+    this.#modelsChannel = channelsFor(schema).models;
   }
 
   run<T>(tenantId: string, fn: (stores: RegistryStores) => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -25,7 +27,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
       (trx) =>
         fn({
           agents: new SqlAgentStore(trx, tenantId),
-          modelBackends: new SqlModelBackendStore(trx, tenantId),
+          modelBackends: new SqlModelBackendStore(trx, tenantId, this.#modelsChannel),
           policies: new SqlPolicyStore(trx, tenantId, this.#policyChannel),
         }),
       signal,

@@ -13,6 +13,10 @@ export function channelsFor(schema: string) {
     control: `agenticai_${tag}_control`,
     /** Payload: a tenant id whose policies changed. */
     policies: `agenticai_${tag}_policies`,
+    /** Payload: a tenant id whose model backends or aliases changed. */
+    models: `agenticai_${tag}_models`,
+    /** Payload: a tenant id whose principals or API keys changed (revoked, disabled, deleted). */
+    identity: `agenticai_${tag}_identity`,
   };
 }
 export type Channels = ReturnType<typeof channelsFor>;
