@@ -30,6 +30,7 @@ import {
   AgentService,
   type AgentSpecCheck,
   ApplyService,
+  ModelAliasService,
   ModelBackendService,
   PolicyService,
 } from './registry/index.ts';
@@ -64,6 +65,7 @@ import {
   checkPolicySpec,
   createLogger,
   PseudonymizingModelClient,
+  wireCredentials,
   wireGateway,
   wireGovernance,
 } from './wiring/index.ts';
@@ -139,13 +141,20 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     cache = config.redisUrl ? await RedisCache.connect({ url: config.redisUrl }) : new MemoryCache();
 
-    const tenants = new SqlTenantStore(database.db);
-    const identityTransactions = new SqlIdentityTransactions(database.db);
-    const credentials = new SqlCredentialLookup(database.db);
+    const tenants = new SqlTenantStore(database.db, database.schema);
+    const identityTransactions = new SqlIdentityTransactions(database.db, database.schema);
+    const credentials = await wireCredentials(database);
     const registryTransactions = new SqlRegistryTransactions(database.db, database.schema);
 
     const bootstrap = await bootstrapPlatform(
-      { tenants, transactions: identityTransactions, credentials, clock, ids },
+      // Uncached: bootstrap looks up the preset key before it exists, a miss the cache would keep.
+      {
+        tenants,
+        transactions: identityTransactions,
+        credentials: new SqlCredentialLookup(database.db),
+        clock,
+        ids,
+      },
       config.bootstrapAdminKey,
     );
     const adminKey = bootstrap.generatedKey ?? config.bootstrapAdminKey;
@@ -158,9 +167,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       spec.workflow ? checkWorkflowExpressions(spec.workflow, `${prefix}/spec/workflow`) : [];
     const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
+    const modelAliases = new ModelAliasService(registryTransactions, clock, ids);
     const apply = new ApplyService(registryTransactions, clock, ids, checkSpec, checkPolicySpec);
     const policies = new PolicyService(registryTransactions);
-    const identity = new IdentityService(tenants, identityTransactions, clock, ids);
+    const identity = new IdentityService(tenants, identityTransactions, clock, ids, (tenantId) =>
+      credentials.invalidateTenant(tenantId),
+    );
     // Every built-in PII detector masks what the audit log keeps; a tenant's own rules apply before.
     const auditMasker = new PiiMasker({});
     const audit = new AuditLog(new SqlAuditStore(database.db), {
@@ -238,10 +250,20 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       );
       return platformHandle({ url: '', port: 0, server: null });
     }
+    const gateway = await wireGateway({
+      database,
+      modelBackends,
+      modelAliases,
+      masker: new PiiMasker({}),
+      audit,
+      logger,
+      sharedCache: config.redisUrl ? cache : null,
+    });
     const app = createApp({
       authenticator,
       agents,
       modelBackends,
+      modelAliases,
       apply,
       identity,
       runs: runs.service,
@@ -250,7 +272,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       guards: governed.guards,
       audit,
-      gateway: wireGateway({ modelBackends, masker: new PiiMasker({}), audit, logger }),
+      gateway: gateway.gateway,
       readiness,
       logger,
       ids,

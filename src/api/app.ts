@@ -7,7 +7,13 @@ import { AppError, type IdGenerator } from '../core/index.ts';
 import type { ModelGateway } from '../gateway/index.ts';
 import type { Authenticator, IdentityService } from '../identity/index.ts';
 import type { ApprovalService, RunService } from '../orchestrator/index.ts';
-import type { AgentService, ApplyService, ModelBackendService, PolicyService } from '../registry/index.ts';
+import type {
+  AgentService,
+  ApplyService,
+  ModelAliasService,
+  ModelBackendService,
+  PolicyService,
+} from '../registry/index.ts';
 import { toHonoPath } from './bind-route.ts';
 import type { AppEnv } from './context.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
@@ -18,6 +24,7 @@ import { auditAdminChanges, auditRoutes } from './routes/audit.ts';
 import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { modelAliasRoutes } from './routes/model-aliases.ts';
 import { modelBackendRoutes } from './routes/model-backends.ts';
 import { openAIErrorResponse, openAIGatewayRoutes } from './routes/openai-gateway.ts';
 import { type LivePolicies, policyRoutes } from './routes/policies.ts';
@@ -27,6 +34,7 @@ export interface ApiDeps {
   authenticator: Authenticator;
   agents: AgentService;
   modelBackends: ModelBackendService;
+  modelAliases: ModelAliasService;
   apply: ApplyService;
   identity: IdentityService;
   runs: RunService;
@@ -106,6 +114,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   identityRoutes(app, deps.authenticator, deps.identity);
   agentRoutes(app, deps.authenticator, deps.agents);
   modelBackendRoutes(app, deps.authenticator, deps.modelBackends);
+  modelAliasRoutes(app, deps.authenticator, deps.modelAliases);
   applyRoutes(app, deps.authenticator, deps.apply);
   runRoutes(app, deps.authenticator, deps.runs);
   approvalRoutes(app, deps.authenticator, deps.approvals);

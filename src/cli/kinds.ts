@@ -3,6 +3,7 @@ import {
   type AgenticClient,
   API_VERSION,
   type ApiKey,
+  type ModelAlias,
   type ModelBackend,
   type Policy,
   type Principal,
@@ -46,6 +47,19 @@ const backendColumns: Column<ModelBackend>[] = [
   { header: 'ENDPOINT', value: (b) => b.spec.endpoint },
   { header: 'MODELS', value: (b) => b.spec.models.join(',') },
   { header: 'AGE', value: (b) => age(b.metadata.createdAt) },
+];
+
+const aliasColumns: Column<ModelAlias>[] = [
+  { header: 'NAME', value: (a) => a.metadata.name },
+  { header: 'STRATEGY', value: (a) => a.spec.routing_strategy },
+  {
+    header: 'TARGETS',
+    value: (a) =>
+      a.spec.targets && a.spec.targets.length > 0
+        ? a.spec.targets.map((t) => (t.model ? `${t.backend}/${t.model}` : t.backend)).join(',')
+        : `capabilities: ${(a.spec.capabilities ?? []).join(',')}`,
+  },
+  { header: 'AGE', value: (a) => age(a.metadata.createdAt) },
 ];
 
 const policyColumns: Column<Policy>[] = [
@@ -110,6 +124,16 @@ export const KINDS = {
     nameOf: (b: ModelBackend) => b.metadata.name,
     columns: backendColumns,
   } satisfies KindInfo<ModelBackend>,
+  modelaliases: {
+    singular: 'modelalias',
+    aliases: ['modelalias', 'modelaliases', 'model-alias', 'model-aliases', 'aliases', 'ma'],
+    list: routes.listModelAliases,
+    get: routes.getModelAlias,
+    remove: routes.deleteModelAlias,
+    key: 'name',
+    nameOf: (a: ModelAlias) => a.metadata.name,
+    columns: aliasColumns,
+  } satisfies KindInfo<ModelAlias>,
   policies: {
     singular: 'policy',
     aliases: ['policy', 'policies', 'pol'],

@@ -78,6 +78,20 @@ export {
   ProblemSchema,
 } from './errors.ts';
 export {
+  BUDGET_SCOPES,
+  BUDGET_UNITS,
+  BUDGET_WINDOWS,
+  type Budget,
+  BudgetSchema,
+  type BudgetScope,
+  type BudgetUnit,
+  type BudgetWindow,
+  RATE_LIMIT_SCOPES,
+  type RateLimit,
+  RateLimitSchema,
+  type RateLimitScope,
+} from './gateway-limits.ts';
+export {
   guardRoutes,
   InjectionDetectRequestSchema,
   type InjectionDetectResult,
@@ -122,6 +136,8 @@ export {
   type ModelAliasSpec,
   type ModelAliasSpecInput,
   ModelAliasSpecSchema,
+  type ModelAliasWrite,
+  ModelAliasWriteSchema,
   ROUTING_STRATEGIES,
   type RoutingStrategy,
 } from './model-aliases.ts';

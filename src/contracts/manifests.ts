@@ -1,22 +1,25 @@
 import { z } from 'zod';
 import { AgentManifestSchema } from './agents.ts';
 import { API_VERSION, NameSchema } from './common.ts';
+import { ModelAliasManifestSchema } from './model-aliases.ts';
 import { ModelBackendManifestSchema } from './model-backends.ts';
 import { PolicyManifestSchema } from './policies.ts';
 
 /** Kinds `actl apply` and `POST /api/v1/apply` accept today. Later kinds join this list. */
-export const MANIFEST_KINDS = ['Agent', 'ModelBackend', 'Policy'] as const;
+export const MANIFEST_KINDS = ['Agent', 'ModelBackend', 'ModelAlias', 'Policy'] as const;
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
 export const MANIFEST_SCHEMAS = {
   Agent: AgentManifestSchema,
   ModelBackend: ModelBackendManifestSchema,
+  ModelAlias: ModelAliasManifestSchema,
   Policy: PolicyManifestSchema,
 } as const satisfies Record<ManifestKind, z.ZodType>;
 
 export const ManifestSchema = z.discriminatedUnion('kind', [
   AgentManifestSchema,
   ModelBackendManifestSchema,
+  ModelAliasManifestSchema,
   PolicyManifestSchema,
 ]);
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -133,3 +133,10 @@ export const ModelAliasSchema = z.strictObject({
   spec: ModelAliasSpecSchema,
 });
 export type ModelAlias = z.infer<typeof ModelAliasSchema>;
+
+/** The body of `POST /api/v1/model-aliases` and `PUT …/{name}`: a manifest whose apiVersion and kind may be left out. */
+export const ModelAliasWriteSchema = ModelAliasManifestSchema.extend({
+  apiVersion: z.literal(API_VERSION).optional(),
+  kind: z.literal('ModelAlias').optional(),
+});
+export type ModelAliasWrite = z.infer<typeof ModelAliasWriteSchema>;

@@ -4,6 +4,7 @@ import { API_VERSION } from './common.ts';
 import { ERROR_TABLE, ProblemSchema } from './errors.ts';
 import { ApiKeySchema, PrincipalSchema, TenantSchema } from './identity.ts';
 import { ApplyResultSchema } from './manifests.ts';
+import { ModelAliasSchema } from './model-aliases.ts';
 import { ModelBackendSchema } from './model-backends.ts';
 import type { Route } from './route.ts';
 import { RUN_EVENT_PAYLOADS, RunEventSchema, RunSchema, SessionSchema } from './runs.ts';
@@ -16,6 +17,7 @@ const COMPONENTS: Record<string, z.ZodType> = {
   Agent: AgentSchema,
   AgentVersion: AgentVersionSchema,
   ModelBackend: ModelBackendSchema,
+  ModelAlias: ModelAliasSchema,
   ApplyResult: ApplyResultSchema,
   Tenant: TenantSchema,
   Principal: PrincipalSchema,

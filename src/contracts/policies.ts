@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION, DurationSchema, ManifestMetaSchema, NameSchema } from './common.ts';
+import { BudgetSchema, RateLimitSchema } from './gateway-limits.ts';
 import { PRINCIPAL_KINDS } from './identity.ts';
 
 /**
@@ -294,6 +295,8 @@ export const PolicySpecSchema = z
     approval_gates: z.array(ApprovalGateSchema).max(1000).superRefine(uniqueNames).optional(),
     pii_masking: PiiMaskingSchema.optional(),
     injection: InjectionSchema.optional(),
+    budgets: z.array(BudgetSchema).max(1000).superRefine(uniqueNames).optional(),
+    rate_limits: z.array(RateLimitSchema).max(1000).superRefine(uniqueNames).optional(),
   })
   .describe('A policy document; all of a tenant’s policies apply together');
 export type PolicySpec = z.infer<typeof PolicySpecSchema>;

@@ -5,6 +5,7 @@ import { auditRoutes } from './audit-routes.ts';
 import { guardRoutes } from './guard-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { ApplyQuerySchema, ApplyRequestSchema, ApplyResultSchema } from './manifests.ts';
+import { modelAliasRoutes } from './model-alias-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { defineRoute } from './route.ts';
 import { runRoutes } from './run-routes.ts';
@@ -54,7 +55,8 @@ const metaRoutes = {
     description:
       'Takes multi-document YAML (`application/yaml`) or JSON `{"items": [...]}`. Every document is ' +
       'validated before any is written; one transaction writes them all. Applying the same manifests ' +
-      'twice changes nothing. An Agent whose spec changed is published as a new version unless `draft=true`.',
+      'twice changes nothing. An Agent whose spec changed is published as a new version unless `draft=true`. ' +
+      'ModelBackends are written before ModelAliases, so one request may hold an alias and the backends it names.',
     permission: 'authenticated',
     query: ApplyQuerySchema,
     body: ApplyRequestSchema,
@@ -69,6 +71,7 @@ export const routes = {
   ...identityRoutes,
   ...agentRoutes,
   ...modelBackendRoutes,
+  ...modelAliasRoutes,
   ...runRoutes,
   ...approvalRoutes,
   ...policyRoutes,

@@ -19,6 +19,13 @@ export interface RelayOptions {
   cancel: () => void;
   session: PseudonymSession | null;
   maxEventChars: number;
+  /**
+   * The caller asked for `stream_options.include_usage`. The gateway always asks the backend for
+   * usage (it needs it for accounting); when the caller did not, the usage chunk is not passed on.
+   */
+  includeUsage: boolean;
+  /** Each chunk as the caller gets it (placeholders restored), e.g. to assemble it for the cache. */
+  onChunk?: (chunk: Record<string, unknown>) => void;
   /** Once, when the stream has ended for whatever reason. */
   onEnd: (outcome: { usage: Usage | null; error: string | null }) => void;
 }
@@ -90,6 +97,11 @@ export function relayChatStream(
           for (const choice of chunk.choices ?? []) {
             if (options.session) restoreMessage(choice.delta, options.session);
             if (typeof choice.finish_reason === 'string') finished = true;
+          }
+          options.onChunk?.(chunk);
+          if (!options.includeUsage && chunk.usage !== undefined) {
+            if ((chunk.choices ?? []).length === 0) continue;
+            delete chunk.usage;
           }
           controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
         }

@@ -1,9 +1,11 @@
+export { ResponseCache, type SharedCache } from './cache/index.ts';
 export {
+  type CallOptions,
   type ChatResponse,
-  type GatewayCaller,
   ModelGateway,
   type ModelGatewayOptions,
   type ModelListEntry,
+  type Served,
 } from './model-gateway.ts';
 export {
   ChatCompletionRequestSchema,
@@ -13,10 +15,17 @@ export {
   parseRequest,
 } from './openai-wire.ts';
 export type {
-  BackendDirectory,
+  CatalogSource,
+  GatewayAlias,
   GatewayAudit,
   GatewayBackend,
+  GatewayCaller,
   GatewayInvocation,
   Pseudonymizer,
   PseudonymSession,
+  SpendEstimate,
+  SpendHold,
+  TenantCatalog,
+  UsageGovernor,
 } from './ports.ts';
+export type { BackendHealthRecord } from './routing/index.ts';

@@ -1,14 +1,13 @@
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { durationToMs } from '../contracts/index.ts';
 import {
-  CallScope,
-  ConcurrencyLimiter,
-  createKeepAliveAgents,
-  DEFAULT_MODEL_TIMEOUT_MS,
-  type HttpAgents,
-  postJson,
-  readBody,
-} from '../runtime/index.ts';
+  type CacheDecision,
+  cacheDecision,
+  type ResponseCache,
+  replayAsStream,
+  responseCacheKey,
+  StreamAssembler,
+} from './cache/index.ts';
 import { relayChatStream } from './chat-stream-relay.ts';
 import {
   ChatCompletionSchema,
@@ -19,39 +18,64 @@ import {
   type Usage,
   usageOf,
 } from './completion-shapes.ts';
-import { modelId, type ResolvedModel, resolveModel } from './model-resolver.ts';
+import { modelId, modelNotFound, type Route, resolveRoute } from './model-resolver.ts';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './openai-wire.ts';
-import { GatewayError } from './openai-wire.ts';
 import type {
-  BackendDirectory,
+  CatalogSource,
   GatewayAudit,
+  GatewayCaller,
   GatewayInvocation,
   Pseudonymizer,
   PseudonymSession,
+  SpendHold,
+  TenantCatalog,
+  UsageGovernor,
 } from './ports.ts';
-import { malformedUpstream, upstreamCallError, upstreamStatusError } from './upstream-errors.ts';
+import { type Opened, openRoute } from './route-attempts.ts';
+import { BackendHealth, type RouteTarget } from './routing/index.ts';
+import { costOf, estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
+import { malformedUpstream } from './upstream-errors.ts';
+import { UpstreamPool } from './upstream-exchange.ts';
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CACHE_TTL_MS = 10 * 60_000;
 
 export interface ModelGatewayOptions {
-  directory: BackendDirectory;
+  catalog: CatalogSource;
   pseudonymizer: Pseudonymizer;
   audit: GatewayAudit;
-  /** Milliseconds, for latency in the audit record. */
+  /** Budgets and rate limits; absent, nothing is limited. */
+  governor?: UsageGovernor;
+  /** The L1 / L2 response cache; absent, nothing is cached. */
+  responseCache?: ResponseCache;
+  /** How long a cached answer is served when the alias does not say; default 10 min. */
+  cacheTtlMs?: number;
+  /** Milliseconds on a monotonic clock: latency, breakers. */
   now?: () => number;
+  random?: () => number;
   /** Largest non-streaming answer (and largest stream event) accepted; default 16 MiB. */
   maxResponseBytes?: number;
 }
 
-/** Who is calling, as far as the gateway cares. */
-export interface GatewayCaller {
-  tenantId: string;
-  principal: string;
+/** Per request: what the headers said. */
+export interface CallOptions {
+  /** `x-model-id`: pin an alias to one of its targets. */
+  pin?: string | null;
+  /** `Cache-Control` of the request. */
+  cacheControl?: string | null;
+}
+
+/** How the answer was produced, for the response headers. */
+export interface Served {
+  /** `backend/model` that answered. */
+  model: string;
+  /** `hit-l1`, `hit-l2` or `miss`; null when the request was not cacheable. */
+  cache: string | null;
 }
 
 export type ChatResponse =
-  | { kind: 'json'; body: Record<string, unknown> }
-  | { kind: 'stream'; stream: ReadableStream<Uint8Array> };
+  | { kind: 'json'; body: Record<string, unknown>; served: Served }
+  | { kind: 'stream'; stream: ReadableStream<Uint8Array>; served: Served };
 
 export interface ModelListEntry {
   id: string;
@@ -61,93 +85,190 @@ export interface ModelListEntry {
 }
 
 /**
- * The OpenAI-compatible model gateway, first slice: resolves the caller's `model` to one backend
- * of their tenant (see `resolveModel`) and passes the request through to it over keep-alive
- * node:http, with the backend's model name. `trust: external` backends see pseudonymized prompts;
- * their answers are restored. No retries or failover here: a failure is the caller's to see.
+ * The OpenAI-compatible model gateway. A request names an alias, `backend/model` or a bare model;
+ * the gateway resolves it in the caller's tenant, checks rate limits, answers from the response
+ * cache when the request is deterministic, reserves the worst-case spend on every budget, then
+ * opens the route (strategy order, retries, failover, circuit breakers, fallbacks) and passes the
+ * answer through — streamed chunk by chunk — settling the actual spend and writing one audit
+ * record when it has ended. `trust: external` backends see pseudonymized prompts; their answers
+ * are restored.
  *
- * Throws `GatewayError` for everything the caller should see as an OpenAI error: unknown model
- * (404), upstream 4xx (as sent), upstream 5xx / unreachable (502), no answer within the backend's
- * timeout (504). Aborting `signal` aborts the upstream request and rethrows its reason.
+ * Throws `GatewayError` for everything the caller should see as an OpenAI error. Aborting
+ * `signal` aborts the upstream request and rethrows its reason.
  */
 export class ModelGateway {
-  readonly #directory: BackendDirectory;
+  readonly #catalog: CatalogSource;
   readonly #pseudonymizer: Pseudonymizer;
   readonly #audit: GatewayAudit;
+  readonly #governor: UsageGovernor | undefined;
+  readonly #cache: ResponseCache | undefined;
+  readonly #cacheTtlMs: number;
   readonly #now: () => number;
+  readonly #random: () => number;
   readonly #maxResponseBytes: number;
-  readonly #agents: HttpAgents = createKeepAliveAgents();
-  readonly #limiters = new Map<string, ConcurrencyLimiter>();
+  readonly #pool: UpstreamPool;
+  readonly health: BackendHealth;
 
   constructor(options: ModelGatewayOptions) {
-    this.#directory = options.directory;
+    this.#catalog = options.catalog;
     this.#pseudonymizer = options.pseudonymizer;
     this.#audit = options.audit;
+    this.#governor = options.governor;
+    this.#cache = options.responseCache;
+    this.#cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#now = options.now ?? (() => performance.now());
+    this.#random = options.random ?? Math.random;
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.#pool = new UpstreamPool(this.#maxResponseBytes);
+    this.health = new BackendHealth({ now: this.#now });
   }
 
-  /** The caller's models, `backend/model`, in backend then model order. */
+  /** The caller's models: aliases first, then `backend/model`, each in name order. */
   async models(tenantId: string, signal: AbortSignal): Promise<ModelListEntry[]> {
-    const backends = await this.#directory.list(tenantId, signal);
-    return backends.flatMap((backend) =>
-      backend.spec.models.map((model) => ({
-        id: modelId(backend.name, model),
+    const catalog = await this.#catalog.catalog(tenantId, signal);
+    const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+    const aliases = [...catalog.aliases.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .map((alias) => ({
+        id: alias.name,
         object: 'model' as const,
-        created: Math.floor(backend.createdAt.getTime() / 1000),
-        owned_by: backend.name,
-      })),
-    );
+        created: seconds(alias.createdAt),
+        owned_by: 'alias',
+      }));
+    const backends = [...catalog.backends.values()]
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .flatMap((backend) =>
+        backend.spec.models.map((model) => ({
+          id: modelId(backend.name, model),
+          object: 'model' as const,
+          created: seconds(backend.createdAt),
+          owned_by: backend.name,
+        })),
+      );
+    return [...aliases, ...backends];
   }
 
   async chat(
     caller: GatewayCaller,
     request: ChatCompletionRequest,
     signal: AbortSignal,
+    options: CallOptions = {},
   ): Promise<ChatResponse> {
     const started = this.#now();
-    const resolved = await resolveModel(this.#directory, caller.tenantId, request.model, signal);
-    const session = resolved.backend.spec.trust === 'external' ? this.#pseudonymizer() : null;
+    const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
+    const estimate = estimateChatTokens(request);
+    await this.#governor?.admit(caller, estimate, signal);
     const streaming = request.stream === true;
-    const body = {
-      ...request,
-      model: resolved.upstreamModel,
-      ...(session ? { messages: hideMessages(request.messages, session) } : {}),
+    const includeUsage = request.stream_options?.include_usage === true;
+    const record = this.#recorder(caller, route, 'chat.completions', streaming, started);
+
+    const decision: CacheDecision | null =
+      this.#cache && route.cache?.enabled !== false ? cacheDecision(request, options.cacheControl) : null;
+    const cacheable = decision !== null && (decision.read || decision.write);
+    const key = cacheable
+      ? responseCacheKey({ tenantId: caller.tenantId, model: request.model, request })
+      : '';
+    if (decision?.read && this.#cache) {
+      const hit = await this.#cache.get(key, signal);
+      if (hit) {
+        const level = `hit-${hit.level}`;
+        hit.completion.model = request.model;
+        const served = { model: String(hit.completion['x_served_by'] ?? route.requested), cache: level };
+        delete hit.completion['x_served_by'];
+        record.done({
+          status: 200,
+          error: null,
+          usage: null,
+          model: served.model,
+          cache: level,
+          attempts: 0,
+          costUsd: 0,
+        });
+        return streaming
+          ? {
+              kind: 'stream',
+              stream: replayAsStream(hit.completion, { includeUsage, model: request.model }),
+              served,
+            }
+          : { kind: 'json', body: hit.completion, served };
+      }
+    }
+    const cacheLevel = cacheable ? 'miss' : null;
+    const ttlMs = route.cache?.ttl ? durationToMs(route.cache.ttl) : this.#cacheTtlMs;
+
+    const hold = await this.#governor?.reserve(
+      caller,
+      { tokens: estimate, usd: highestPrice(route.targets, estimate) },
+      signal,
+    );
+    const effective = hold?.degrade ? this.#degraded(catalog, route) : route;
+    const sessions = new Map<string, PseudonymSession>();
+    let opened: Opened;
+    try {
+      opened = await openRoute(effective, {
+        pool: this.#pool,
+        health: this.health,
+        random: this.#random,
+        now: this.#now,
+        resolveFallback: (name) => resolveRoute(catalog, name, null),
+        path: '/chat/completions',
+        bodyFor: (target) => JSON.stringify(this.#chatBody(request, target, streaming, sessions)),
+        streaming,
+        signal,
+      });
+    } catch (error) {
+      hold?.release();
+      record.failed(error, route.targets[0]?.id ?? route.requested, cacheLevel);
+      throw error;
+    }
+    const { exchange, target, attempts } = opened;
+    const session = sessions.get(target.id) ?? null;
+    const settle = (usage: Usage | null, error: string | null, status: number) => {
+      const costUsd = costOf(target.backend.spec, usage);
+      if (usage) hold?.settle({ tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd });
+      else hold?.release();
+      record.done({ status, error, usage, model: target.id, cache: cacheLevel, attempts, costUsd });
     };
-    const record = this.#recorder(caller, resolved, 'chat.completions', streaming, started);
-    const exchange = await this.#exchange(resolved, '/chat/completions', body, streaming, signal, record);
-    const { response, call, release, cancel } = exchange;
-    if (streaming && isEventStream(response)) {
+    const served = { model: target.id, cache: cacheLevel };
+    if (streaming && isEventStream(exchange.response)) {
+      const assembler = decision?.write ? new StreamAssembler() : null;
       return {
         kind: 'stream',
-        stream: relayChatStream(response, {
-          backend: resolved.backend.name,
+        served,
+        stream: relayChatStream(exchange.response, {
+          backend: target.backend.name,
           model: request.model,
-          call,
-          cancel,
+          call: exchange.call,
+          cancel: exchange.cancel,
           session,
+          includeUsage,
           maxEventChars: this.#maxResponseBytes,
+          ...(assembler ? { onChunk: (chunk: Record<string, unknown>) => assembler.push(chunk) } : {}),
           onEnd: ({ usage, error }) => {
-            release();
-            record(200, error, usage);
+            exchange.close();
+            settle(usage, error, 200);
+            const assembled = error === null ? assembler?.result() : null;
+            if (assembled) this.#store(key, assembled, target, ttlMs);
           },
         }),
       };
     }
     try {
-      const text = await this.#read(resolved, response, call);
+      const text = await this.#pool.read(target.backend, exchange.response, exchange.call);
       const parsed = parseUpstream(ChatCompletionSchema, text);
-      if (!parsed.ok) throw malformedUpstream(resolved.backend.name, parsed.problem);
+      if (!parsed.ok) throw malformedUpstream(target.backend.name, parsed.problem);
       const completion = parsed.value;
       completion.model = request.model;
       if (session) for (const choice of completion.choices) restoreMessage(choice.message, session);
-      record(200, null, usageOf(completion.usage));
-      return { kind: 'json', body: completion };
+      settle(usageOf(completion.usage), null, 200);
+      if (decision?.write) this.#store(key, completion, target, ttlMs);
+      return { kind: 'json', body: completion, served };
     } catch (error) {
-      throw this.#failed(error, resolved, call, record);
+      hold?.release();
+      record.failed(error, target.id, cacheLevel);
+      throw error;
     } finally {
-      call.dispose();
-      release();
+      exchange.close();
     }
   }
 
@@ -155,139 +276,187 @@ export class ModelGateway {
     caller: GatewayCaller,
     request: EmbeddingsRequest,
     signal: AbortSignal,
-  ): Promise<Record<string, unknown>> {
+    options: CallOptions = {},
+  ): Promise<{ body: Record<string, unknown>; served: Served }> {
     const started = this.#now();
-    const resolved = await resolveModel(this.#directory, caller.tenantId, request.model, signal);
-    const session = resolved.backend.spec.trust === 'external' ? this.#pseudonymizer() : null;
-    const body = { ...request, model: resolved.upstreamModel, input: hideInput(request.input, session) };
-    const record = this.#recorder(caller, resolved, 'embeddings', false, started);
-    const { response, call, release } = await this.#exchange(
-      resolved,
-      '/embeddings',
-      body,
-      false,
+    const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
+    const estimate = estimateEmbeddingTokens(request.input);
+    await this.#governor?.admit(caller, estimate, signal);
+    const record = this.#recorder(caller, route, 'embeddings', false, started);
+    const hold = await this.#governor?.reserve(
+      caller,
+      { tokens: estimate, usd: highestPrice(route.targets, estimate) },
       signal,
-      record,
     );
+    const sessions = new Map<string, PseudonymSession>();
+    let opened: Opened;
     try {
-      const parsed = parseUpstream(EmbeddingsResponseSchema, await this.#read(resolved, response, call));
-      if (!parsed.ok) throw malformedUpstream(resolved.backend.name, parsed.problem);
-      parsed.value.model = request.model;
-      record(200, null, usageOf(parsed.value.usage));
-      return parsed.value;
+      opened = await openRoute(route, {
+        pool: this.#pool,
+        health: this.health,
+        random: this.#random,
+        now: this.#now,
+        resolveFallback: (name) => resolveRoute(catalog, name, null),
+        path: '/embeddings',
+        bodyFor: (target) => JSON.stringify(this.#embeddingsBody(request, target, sessions)),
+        streaming: false,
+        signal,
+      });
     } catch (error) {
-      throw this.#failed(error, resolved, call, record);
+      hold?.release();
+      record.failed(error, route.targets[0]?.id ?? route.requested, null);
+      throw error;
+    }
+    const { exchange, target, attempts } = opened;
+    try {
+      const text = await this.#pool.read(target.backend, exchange.response, exchange.call);
+      const parsed = parseUpstream(EmbeddingsResponseSchema, text);
+      if (!parsed.ok) throw malformedUpstream(target.backend.name, parsed.problem);
+      parsed.value.model = request.model;
+      const usage = usageOf(parsed.value.usage);
+      const costUsd = costOf(target.backend.spec, usage);
+      if (usage) hold?.settle({ tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd });
+      else hold?.release();
+      record.done({ status: 200, error: null, usage, model: target.id, cache: null, attempts, costUsd });
+      return { body: parsed.value, served: { model: target.id, cache: null } };
+    } catch (error) {
+      hold?.release();
+      record.failed(error, target.id, null);
+      throw error;
     } finally {
-      call.dispose();
-      release();
+      exchange.close();
     }
   }
 
   /** Closes idle keep-alive sockets to backends. */
   close(): void {
-    this.#agents.http.destroy();
-    this.#agents.https.destroy();
+    this.#pool.close();
   }
 
-  /**
-   * Sends the request and waits for a 2xx status line; a non-2xx answer is read and thrown as the
-   * caller's error. On success the caller owns `call` and `release` (dispose / call them once).
-   */
-  async #exchange(
-    resolved: ResolvedModel,
-    path: string,
-    body: object,
-    streaming: boolean,
+  async #route(
+    tenantId: string,
+    model: string,
+    pin: string | null,
     signal: AbortSignal,
-    record: Recorder,
-  ): Promise<{ response: IncomingMessage; call: CallScope; release: () => void; cancel: () => void }> {
-    const { spec, name } = resolved.backend;
-    const timeoutMs = spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS;
-    const cancelled = new AbortController();
-    const call = new CallScope(AbortSignal.any([signal, cancelled.signal]), timeoutMs);
-    let release: () => void = () => undefined;
-    try {
-      if (spec.maxConcurrency !== undefined)
-        release = await this.#limiter(name, spec.maxConcurrency).acquire(call.signal);
-      const headers: OutgoingHttpHeaders = { accept: streaming ? 'text/event-stream' : 'application/json' };
-      const url = new URL(`${spec.endpoint.replace(/\/+$/, '')}${path}`);
-      const response = await postJson(url, JSON.stringify(body), headers, this.#agents, call.signal);
-      const status = response.statusCode ?? 0;
-      if (status < 200 || status >= 300)
-        throw upstreamStatusError(name, status, await this.#read(resolved, response, call));
-      return { response, call, release, cancel: () => cancelled.abort(new Error('client disconnected')) };
-    } catch (error) {
-      call.dispose();
-      release();
-      throw this.#failed(error, resolved, call, record, timeoutMs);
+  ): Promise<{ catalog: TenantCatalog; route: Route }> {
+    let catalog = await this.#catalog.catalog(tenantId, signal);
+    let route = resolveRoute(catalog, model, pin);
+    if (!route) {
+      // The announcement of a backend applied a moment ago may still be on its way.
+      const fresh = await this.#catalog.refresh(tenantId, signal);
+      if (fresh) {
+        catalog = fresh;
+        route = resolveRoute(catalog, model, pin);
+      }
     }
+    if (!route) throw modelNotFound(model);
+    return { catalog, route };
   }
 
-  async #read(resolved: ResolvedModel, response: IncomingMessage, call: CallScope): Promise<string> {
-    try {
-      return await readBody(response, this.#maxResponseBytes);
-    } catch (error) {
-      if (call.timedOut || call.callerAborted) throw error;
-      throw malformedUpstream(resolved.backend.name, (error as Error).message);
+  /** The alias's `degrade_to` route, when a soft budget limit is crossed; the route itself if none. */
+  #degraded(catalog: TenantCatalog, route: Route): Route {
+    const target = route.alias?.spec.degrade_to;
+    return (target && resolveRoute(catalog, target, null)) || route;
+  }
+
+  #chatBody(
+    request: ChatCompletionRequest,
+    target: RouteTarget,
+    streaming: boolean,
+    sessions: Map<string, PseudonymSession>,
+  ): Record<string, unknown> {
+    const session = this.#sessionFor(target, sessions);
+    const { cache: _cache, ...rest } = request as ChatCompletionRequest & { cache?: unknown };
+    return {
+      ...rest,
+      model: target.upstreamModel,
+      ...(session ? { messages: hideMessages(request.messages, session) } : {}),
+      // Usage is needed for accounting even when the caller did not ask for it.
+      ...(streaming ? { stream_options: { ...(request.stream_options ?? {}), include_usage: true } } : {}),
+    };
+  }
+
+  #embeddingsBody(
+    request: EmbeddingsRequest,
+    target: RouteTarget,
+    sessions: Map<string, PseudonymSession>,
+  ): Record<string, unknown> {
+    const session = this.#sessionFor(target, sessions);
+    return { ...request, model: target.upstreamModel, input: hideInput(request.input, session) };
+  }
+
+  #sessionFor(target: RouteTarget, sessions: Map<string, PseudonymSession>): PseudonymSession | null {
+    if (target.backend.spec.trust !== 'external') return null;
+    let session = sessions.get(target.id);
+    if (!session) {
+      session = this.#pseudonymizer();
+      sessions.set(target.id, session);
     }
+    return session;
   }
 
-  #failed(
-    error: unknown,
-    resolved: ResolvedModel,
-    call: CallScope,
-    record: Recorder,
-    timeoutMs?: number,
-  ): unknown {
-    const limit =
-      timeoutMs ??
-      (resolved.backend.spec.timeout
-        ? durationToMs(resolved.backend.spec.timeout)
-        : DEFAULT_MODEL_TIMEOUT_MS);
-    const mapped = upstreamCallError(resolved.backend.name, error, call, limit);
-    if (mapped instanceof GatewayError) record(mapped.status, mapped.message, null);
-    else record(499, 'client disconnected', null);
-    return mapped;
-  }
-
-  #limiter(backend: string, limit: number): ConcurrencyLimiter {
-    let limiter = this.#limiters.get(backend);
-    if (!limiter) {
-      limiter = new ConcurrencyLimiter(limit);
-      this.#limiters.set(backend, limiter);
-    } else limiter.limit = limit;
-    return limiter;
+  #store(key: string, completion: Record<string, unknown>, target: RouteTarget, ttlMs: number): void {
+    if (!this.#cache) return;
+    const stored = { ...completion, x_served_by: target.id };
+    this.#cache.set(key, stored, ttlMs, AbortSignal.timeout(5_000)).catch(() => undefined);
   }
 
   /** Records the call once, whichever way it ends. */
   #recorder(
     caller: GatewayCaller,
-    resolved: ResolvedModel,
+    route: Route,
     operation: GatewayInvocation['operation'],
     stream: boolean,
     started: number,
-  ): Recorder {
+  ) {
     let done = false;
-    return (status, error, usage) => {
+    const emit = (fields: {
+      status: number;
+      error: string | null;
+      usage: Usage | null;
+      model: string;
+      cache: string | null;
+      attempts: number;
+      costUsd: number | null;
+    }) => {
       if (done) return;
       done = true;
       this.#audit({
         tenantId: caller.tenantId,
         principal: caller.principal,
-        model: resolved.id,
+        agent: caller.agent ?? null,
+        runId: caller.runId ?? null,
+        requested: route.requested,
+        model: fields.model,
+        cache: fields.cache,
+        attempts: fields.attempts,
+        costUsd: fields.costUsd,
         operation,
         stream,
-        status,
-        error,
-        inputTokens: usage?.inputTokens ?? null,
-        outputTokens: usage?.outputTokens ?? null,
+        status: fields.status,
+        error: fields.error,
+        inputTokens: fields.usage?.inputTokens ?? null,
+        outputTokens: fields.usage?.outputTokens ?? null,
         latencyMs: Math.round((this.#now() - started) * 100) / 100,
       });
     };
+    return {
+      done: emit,
+      failed: (error: unknown, model: string, cache: string | null) => {
+        const status = (error as { status?: unknown }).status;
+        emit({
+          status: typeof status === 'number' ? status : 499,
+          error: typeof status === 'number' ? (error as Error).message : 'client disconnected',
+          usage: null,
+          model,
+          cache,
+          attempts: 0,
+          costUsd: null,
+        });
+      },
+    };
   }
 }
-
-type Recorder = (status: number, error: string | null, usage: Usage | null) => void;
 
 function isEventStream(response: IncomingMessage): boolean {
   return (response.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');

@@ -1,49 +1,58 @@
+import { durationToMs, type ModelAliasSpec, type RoutingStrategy } from '../contracts/index.ts';
 import { GatewayError } from './openai-wire.ts';
-import type { BackendDirectory, GatewayBackend } from './ports.ts';
+import type { GatewayAlias, TenantCatalog } from './ports.ts';
+import {
+  type BreakerConfig,
+  breakerConfigOf,
+  expandTargets,
+  pinTarget,
+  type RouteTarget,
+} from './routing/index.ts';
 
-/** Where one request goes: the backend, the model name it knows, and the id the caller sees. */
-export interface ResolvedModel {
-  backend: GatewayBackend;
-  /** The model name sent upstream. */
-  upstreamModel: string;
-  /** `backend/model`: the id in the model list and in the audit log. */
-  id: string;
+/** Where one request may go: the candidates, the rule that orders them, and how hard to try. */
+export interface Route {
+  /** What the caller named. */
+  requested: string;
+  alias: GatewayAlias | null;
+  targets: RouteTarget[];
+  strategy: RoutingStrategy;
+  breaker: BreakerConfig;
+  /** Attempts over `targets` (a single target is retried; several are failed over). */
+  maxAttempts: number;
+  backoffMs: number;
+  /** Resolved later, only if every target failed. */
+  fallbacks: readonly string[];
+  cache: ModelAliasSpec['cache'] | undefined;
 }
 
 export const modelId = (backend: string, model: string) => `${backend}/${model}`;
 
+const DIRECT_ATTEMPTS = 2;
+const DEFAULT_BACKOFF_MS = 100;
+
 /**
- * Resolves a request's `model` within the caller's tenant:
- * - `backend/model` names a backend and one of its models; model names may hold slashes
- *   themselves (`meta-llama/Llama-3`), so a prefix that is no backend falls through to:
+ * Resolves a request's `model` within the caller's tenant, in this order:
+ * - the name of a `kind: ModelAlias`: its targets, routed by its strategy; an `x-model-id` header
+ *   (`pin`) naming one of them sends the request there alone;
+ * - `backend/model`: that backend's model (model names may hold slashes themselves,
+ *   `meta-llama/Llama-3`, so a prefix that is no backend falls through to:)
  * - a bare model name served by exactly one backend of the tenant.
- * Throws a 404 `model_not_found` GatewayError if nothing serves it, a 400 naming the candidates if
- * several backends do.
+ * Returns null if nothing by that name exists (the caller may reload the catalog and ask again).
+ * Throws a 400 GatewayError if a bare name is served by several backends, if the pin names no
+ * target of the alias, and if the alias has no usable target.
  */
-export async function resolveModel(
-  directory: BackendDirectory,
-  tenantId: string,
-  model: string,
-  signal: AbortSignal,
-): Promise<ResolvedModel> {
+export function resolveRoute(catalog: TenantCatalog, model: string, pin: string | null): Route | null {
+  const alias = catalog.aliases.get(model);
+  if (alias) return aliasRoute(catalog, alias, pin);
   const slash = model.indexOf('/');
   if (slash > 0) {
-    const backend = await directory.find(tenantId, model.slice(0, slash), signal);
+    const backend = catalog.backends.get(model.slice(0, slash));
     const upstreamModel = model.slice(slash + 1);
-    if (backend?.spec.models.includes(upstreamModel))
-      return { backend, upstreamModel, id: modelId(backend.name, upstreamModel) };
+    if (backend?.spec.models.includes(upstreamModel)) return directRoute(model, backend, upstreamModel);
   }
-  const serving = (await directory.list(tenantId, signal)).filter((backend) =>
-    backend.spec.models.includes(model),
-  );
+  const serving = [...catalog.backends.values()].filter((backend) => backend.spec.models.includes(model));
   const [only, ...others] = serving;
-  if (!only)
-    throw new GatewayError(404, {
-      message: `The model \`${model}\` does not exist or you do not have access to it; GET /v1/models lists what you may use.`,
-      type: 'invalid_request_error',
-      param: 'model',
-      code: 'model_not_found',
-    });
+  if (!only) return null;
   if (others.length > 0)
     throw new GatewayError(400, {
       message: `The model \`${model}\` is served by several backends; name one of: ${serving
@@ -53,5 +62,74 @@ export async function resolveModel(
       param: 'model',
       code: 'model_ambiguous',
     });
-  return { backend: only, upstreamModel: model, id: modelId(only.name, model) };
+  return directRoute(model, only, model);
+}
+
+export function modelNotFound(model: string): GatewayError {
+  return new GatewayError(404, {
+    message: `The model \`${model}\` does not exist or you do not have access to it; GET /v1/models lists what you may use.`,
+    type: 'invalid_request_error',
+    param: 'model',
+    code: 'model_not_found',
+  });
+}
+
+function aliasRoute(catalog: TenantCatalog, alias: GatewayAlias, pin: string | null): Route {
+  const expanded = expandTargets(alias.spec, [...catalog.backends.values()]);
+  if (!Array.isArray(expanded))
+    throw new GatewayError(400, {
+      message: `The model alias \`${alias.name}\` cannot route: ${expanded.problem}`,
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'alias_unroutable',
+    });
+  let targets = expanded;
+  if (pin !== null) {
+    const pinned = pinTarget(expanded, pin);
+    if (!pinned)
+      throw new GatewayError(400, {
+        message: `x-model-id \`${pin}\` is not a target of the alias \`${alias.name}\`; its targets: ${expanded
+          .map((target) => target.id)
+          .join(', ')}`,
+        type: 'invalid_request_error',
+        param: 'x-model-id',
+        code: 'invalid_model_pin',
+      });
+    targets = [pinned];
+  }
+  const retries = alias.spec.retries;
+  return {
+    requested: alias.name,
+    alias,
+    targets,
+    strategy: alias.spec.routing_strategy,
+    breaker: breakerConfigOf(alias.spec),
+    maxAttempts: retries?.max_attempts ?? Math.max(DIRECT_ATTEMPTS, targets.length),
+    backoffMs: retries ? durationToMs(retries.backoff) : DEFAULT_BACKOFF_MS,
+    fallbacks: pin === null ? (alias.spec.fallbacks ?? []) : [],
+    cache: alias.spec.cache,
+  };
+}
+
+function directRoute(requested: string, backend: RouteTarget['backend'], upstreamModel: string): Route {
+  return {
+    requested,
+    alias: null,
+    targets: [
+      {
+        backend,
+        upstreamModel,
+        id: modelId(backend.name, upstreamModel),
+        weight: 1,
+        priority: 0,
+        position: 0,
+      },
+    ],
+    strategy: 'priority',
+    breaker: breakerConfigOf({}),
+    maxAttempts: DIRECT_ATTEMPTS,
+    backoffMs: DEFAULT_BACKOFF_MS,
+    fallbacks: [],
+    cache: undefined,
+  };
 }

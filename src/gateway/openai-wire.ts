@@ -82,11 +82,18 @@ export class GatewayError extends Error {
   readonly type: string;
   readonly param: string | null;
   readonly code: string | null;
+  /** When the caller may try again (a 429's or 503's Retry-After), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
+  /**
+   * problem+json members (RFC 9457) answered beside `error`, for errors a platform client reads
+   * too (a spent budget names the budget and when it resets).
+   */
+  readonly problem: Record<string, unknown> | undefined;
 
   constructor(
     status: number,
     error: { message: string; type: string; param?: string | null; code?: string | null },
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number; problem?: Record<string, unknown> },
   ) {
     super(error.message, options);
     this.name = 'GatewayError';
@@ -94,6 +101,8 @@ export class GatewayError extends Error {
     this.type = error.type;
     this.param = error.param ?? null;
     this.code = error.code ?? null;
+    this.retryAfterMs = options?.retryAfterMs;
+    this.problem = options?.problem;
   }
 
   toJSON(): { error: OpenAIErrorObject } {

@@ -83,6 +83,12 @@ export class IdentityService {
     private readonly transactions: IdentityTransactions,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    /**
+     * Called after a committed change that may invalidate credentials (revocation, a principal
+     * changed or deleted, a tenant deleted): this process's caches drop the tenant at once, before
+     * the database's announcement reaches the other replicas.
+     */
+    private readonly credentialsChanged: (tenantId: string) => void = () => undefined,
   ) {}
 
   /**
@@ -135,6 +141,7 @@ export class IdentityService {
       throw new AppError('CONFLICT', `the platform tenant "${PLATFORM_TENANT}" cannot be deleted`);
     const tenant = await this.tenants.getByName(name);
     if (!tenant || !(await this.tenants.delete(tenant.id))) throw notFound('tenant', name);
+    this.credentialsChanged(tenant.id);
   }
 
   async listPrincipals(tenant: TenantRecord, request: PageRequest): Promise<Page<Principal>> {
@@ -199,6 +206,7 @@ export class IdentityService {
       });
     });
     if (!updated) throw notFound('principal', name);
+    this.credentialsChanged(tenant.id);
     return toPrincipal(updated, tenant.name);
   }
 
@@ -209,6 +217,7 @@ export class IdentityService {
       if (found.id === caller.principalId) throw new AppError('CONFLICT', 'you cannot delete yourself');
       await principals.delete(found.id);
     });
+    this.credentialsChanged(tenant.id);
   }
 
   async listApiKeys(tenant: TenantRecord, request: PageRequest): Promise<Page<ApiKey>> {
@@ -268,6 +277,7 @@ export class IdentityService {
       apiKeys.revoke(id, this.clock.now()),
     );
     if (!revoked) throw notFound('API key', id);
+    this.credentialsChanged(tenant.id);
     return toApiKey(revoked, tenant.name);
   }
 }

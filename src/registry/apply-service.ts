@@ -10,6 +10,8 @@ import {
 } from '../contracts/index.ts';
 import { AppError, assertNever, type Clock, fieldErrorsOf, type IdGenerator } from '../core/index.ts';
 import { createAgent, reconcileAgent } from './agent-reconcile.ts';
+import { reconcileModelAlias } from './model-alias-service.ts';
+import { checkAliasTargets } from './model-alias-targets.ts';
 import { reconcileModelBackend } from './model-backend-service.ts';
 import { type PolicySpecCheck, reconcilePolicy } from './policy-service.ts';
 import type { RegistryStores, RegistryTransactions } from './ports.ts';
@@ -22,6 +24,12 @@ export interface ApplyOptions {
   mayWrite: (kind: ManifestKind) => boolean;
   signal?: AbortSignal | undefined;
 }
+
+/**
+ * Kinds that name others are written after them, whatever the order of the documents: an alias
+ * after the backends it routes to, so one file can hold both.
+ */
+const APPLY_PHASE: Record<ManifestKind, 0 | 1> = { Agent: 0, ModelBackend: 0, Policy: 0, ModelAlias: 1 };
 
 class DryRunRollback extends Error {
   constructor(readonly result: ApplyResultItem[]) {
@@ -90,15 +98,30 @@ export function validateManifests(
     seen.set(key, index);
     manifests.push(manifest);
   });
-  if (errors.length > 0) {
-    const first = errors[0];
-    throw new AppError(
-      'INVALID_REQUEST',
-      `${errors.length} problem(s) in the manifests; nothing was applied. First: ${first?.pointer}: ${first?.detail}`,
-      { fieldErrors: errors },
-    );
-  }
+  if (errors.length > 0) rejectManifests(errors);
   return manifests;
+}
+
+function rejectManifests(errors: FieldError[]): never {
+  const first = errors[0];
+  throw new AppError(
+    'INVALID_REQUEST',
+    `${errors.length} problem(s) in the manifests; nothing was applied. First: ${first?.pointer}: ${first?.detail}`,
+    { fieldErrors: errors },
+  );
+}
+
+/** Throws INVALID_REQUEST naming every alias target the tenant's backends (as written so far) cannot serve. */
+async function checkReferences(
+  stores: RegistryStores,
+  staged: readonly { manifest: Manifest; index: number }[],
+): Promise<void> {
+  const errors: FieldError[] = [];
+  for (const { manifest, index } of staged) {
+    if (manifest.kind === 'ModelAlias')
+      errors.push(...(await checkAliasTargets(stores.modelBackends, manifest.spec, `/items/${index}/spec`)));
+  }
+  if (errors.length > 0) rejectManifests(errors);
 }
 
 /** `actl apply` and `POST /api/v1/apply`: declarative, idempotent, all or nothing. */
@@ -124,9 +147,15 @@ export class ApplyService {
       const items = await this.transactions.run(
         tenantId,
         async (stores) => {
+          // Results keep the order of the documents; writes follow APPLY_PHASE.
           const results: ApplyResultItem[] = [];
-          for (const manifest of manifests)
-            results.push(await this.applyOne(stores, manifest, options.draft));
+          const indexed = manifests.map((manifest, index) => ({ manifest, index }));
+          for (const phase of [0, 1] as const) {
+            const staged = indexed.filter(({ manifest }) => APPLY_PHASE[manifest.kind] === phase);
+            if (phase === 1) await checkReferences(stores, staged);
+            for (const { manifest, index } of staged)
+              results[index] = await this.applyOne(stores, manifest, options.draft);
+          }
           if (options.dryRun) throw new DryRunRollback(results);
           return results;
         },
@@ -174,6 +203,13 @@ export class ApplyService {
           manifest,
         );
         return { kind: 'ModelBackend', name, action };
+      }
+      case 'ModelAlias': {
+        const { action } = await reconcileModelAlias(
+          { modelAliases: stores.modelAliases, clock: this.clock, ids: this.ids },
+          manifest,
+        );
+        return { kind: 'ModelAlias', name, action };
       }
       case 'Policy': {
         const { action, record } = await reconcilePolicy(

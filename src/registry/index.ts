@@ -3,6 +3,7 @@ export { AgentService, type ListQuery, type VersionWrite, type WriteOptions } fr
 export { VERSION_TRANSITIONS } from './agent-versions.ts';
 export { type AgentSpecCheck, type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
 export { etagOf, expectedVersion } from './etag.ts';
+export { ModelAliasService } from './model-alias-service.ts';
 export { ModelBackendService } from './model-backend-service.ts';
 export { PolicyService, type PolicySpecCheck, toPolicyResource } from './policy-service.ts';
 export type {
@@ -12,6 +13,8 @@ export type {
   AgentVersionRecord,
   AgentView,
   ListPage,
+  ModelAliasRecord,
+  ModelAliasStore,
   ModelBackendRecord,
   ModelBackendStore,
   PolicyRecord,

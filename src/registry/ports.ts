@@ -2,6 +2,7 @@ import type {
   AgentSpec,
   AgentVersionStatus,
   Labels,
+  ModelAliasSpec,
   ModelBackendSpec,
   PolicySpec,
 } from '../contracts/index.ts';
@@ -106,6 +107,44 @@ export interface ModelBackendStore {
   delete(id: string, expectedResourceVersion?: number): Promise<void>;
 }
 
+export interface ModelAliasRecord {
+  id: string;
+  name: string;
+  labels: Labels;
+  annotations: Record<string, string>;
+  spec: ModelAliasSpec;
+  specHash: string;
+  resourceVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Model aliases within one tenant. Same tenancy and compare-and-set rules as AgentStore. Every
+ * write also tells every replica (NOTIFY on commit, the models channel, as ModelBackendStore
+ * does) to reload the tenant's gateway catalog. The store does not check that the backends an
+ * alias names exist: the service does, in the same transaction.
+ */
+export interface ModelAliasStore {
+  /** Returns null if absent. */
+  get(name: string): Promise<ModelAliasRecord | null>;
+  /** Ordered by name; `labels` must all match. */
+  list(page: ListPage<string>, labels?: Labels): Promise<ModelAliasRecord[]>;
+  /** Throws ALREADY_EXISTS if the name is taken. */
+  insert(alias: Omit<ModelAliasRecord, 'resourceVersion' | 'updatedAt'>): Promise<ModelAliasRecord>;
+  /**
+   * Replaces labels, annotations and spec and bumps resourceVersion. With
+   * `expectedResourceVersion`, throws STALE_RESOURCE_VERSION unless the stored one equals it.
+   */
+  update(
+    id: string,
+    changes: Pick<ModelAliasRecord, 'labels' | 'annotations' | 'spec' | 'specHash'>,
+    expectedResourceVersion?: number,
+  ): Promise<ModelAliasRecord>;
+  /** Throws STALE_RESOURCE_VERSION if it is gone or its version differs from the expected one. */
+  delete(id: string, expectedResourceVersion?: number): Promise<void>;
+}
+
 export interface PolicyRecord {
   id: string;
   name: string;
@@ -139,6 +178,7 @@ export interface PolicyStore {
 export interface RegistryStores {
   agents: AgentStore;
   modelBackends: ModelBackendStore;
+  modelAliases: ModelAliasStore;
   policies: PolicyStore;
 }
 

@@ -1,5 +1,11 @@
-import { type Agent, type AgentVersion, API_VERSION, type ModelBackend } from '../contracts/index.ts';
-import type { AgentVersionRecord, AgentView, ModelBackendRecord } from './ports.ts';
+import {
+  type Agent,
+  type AgentVersion,
+  API_VERSION,
+  type ModelAlias,
+  type ModelBackend,
+} from '../contracts/index.ts';
+import type { AgentVersionRecord, AgentView, ModelAliasRecord, ModelBackendRecord } from './ports.ts';
 
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -47,6 +53,23 @@ export function toModelBackendResource(record: ModelBackendRecord): ModelBackend
   return {
     apiVersion: API_VERSION,
     kind: 'ModelBackend',
+    metadata: {
+      name: record.name,
+      uid: record.id,
+      labels: record.labels,
+      ...annotationsOrNothing(record.annotations),
+      resourceVersion: String(record.resourceVersion),
+      createdAt: iso(record.createdAt),
+      updatedAt: iso(record.updatedAt),
+    },
+    spec: record.spec,
+  };
+}
+
+export function toModelAliasResource(record: ModelAliasRecord): ModelAlias {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ModelAlias',
     metadata: {
       name: record.name,
       uid: record.id,

@@ -16,6 +16,7 @@ import type {
 } from '../identity/index.ts';
 import { readJson } from './json-columns.ts';
 import { insertUnique } from './pg-errors.ts';
+import { channelsFor, notify } from './run-signals.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction, type Tx } from './tenant-scope.ts';
 
@@ -83,7 +84,14 @@ const toApiKey = (row: ApiKeyRow): ApiKeyRecord => ({
 
 /** Tenants (platform-level). */
 export class SqlTenantStore implements TenantStore {
-  constructor(private readonly db: Kysely<DB>) {}
+  readonly #channel: string;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    schema = 'public',
+  ) {
+    this.#channel = channelsFor(schema).identity;
+  }
 
   async insert(tenant: TenantRecord): Promise<TenantRecord> {
     const row = await insertUnique('tenant', tenant.name, () =>
@@ -118,8 +126,11 @@ export class SqlTenantStore implements TenantStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('tenants').where('id', '=', id).executeTakeFirst();
+      if (result.numDeletedRows > 0n) await notify(trx, this.#channel, id);
+      return result.numDeletedRows > 0n;
+    });
   }
 }
 
@@ -127,6 +138,7 @@ class SqlPrincipalStore implements PrincipalStore {
   constructor(
     private readonly trx: Tx,
     private readonly tenantId: string,
+    private readonly channel: string,
   ) {}
 
   async insert(principal: PrincipalRecord): Promise<PrincipalRecord> {
@@ -187,6 +199,7 @@ class SqlPrincipalStore implements PrincipalStore {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
+    if (row) await notify(this.trx, this.channel, this.tenantId);
     return row ? toPrincipal(row) : null;
   }
 
@@ -196,6 +209,7 @@ class SqlPrincipalStore implements PrincipalStore {
       .where('tenant_id', '=', this.tenantId)
       .where('id', '=', id)
       .executeTakeFirst();
+    if (result.numDeletedRows > 0n) await notify(this.trx, this.channel, this.tenantId);
     return result.numDeletedRows > 0n;
   }
 }
@@ -204,6 +218,7 @@ class SqlApiKeyStore implements ApiKeyStore {
   constructor(
     private readonly trx: Tx,
     private readonly tenantId: string,
+    private readonly channel: string,
   ) {}
 
   private query() {
@@ -255,6 +270,7 @@ class SqlApiKeyStore implements ApiKeyStore {
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
+    await notify(this.trx, this.channel, this.tenantId);
     return this.get(id);
   }
 
@@ -264,16 +280,30 @@ class SqlApiKeyStore implements ApiKeyStore {
   }
 }
 
-/** IdentityTransactions over one database. */
+/**
+ * IdentityTransactions over one database. Revoking a key and changing or deleting a principal
+ * notify the schema's identity channel with the tenant id, on commit: replicas drop what they
+ * cached about that tenant's credentials.
+ */
 export class SqlIdentityTransactions implements IdentityTransactions {
-  constructor(private readonly db: Kysely<DB>) {}
+  readonly #channel: string;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    schema = 'public',
+  ) {
+    this.#channel = channelsFor(schema).identity;
+  }
 
   run<T>(tenantId: string, fn: (stores: IdentityStores) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return inTenantTransaction(
       this.db,
       tenantId,
       (trx) =>
-        fn({ principals: new SqlPrincipalStore(trx, tenantId), apiKeys: new SqlApiKeyStore(trx, tenantId) }),
+        fn({
+          principals: new SqlPrincipalStore(trx, tenantId, this.#channel),
+          apiKeys: new SqlApiKeyStore(trx, tenantId, this.#channel),
+        }),
       signal,
     );
   }

@@ -11,6 +11,19 @@ export {
   openDatabase,
 } from './database.ts';
 export { SqlCredentialLookup, SqlIdentityTransactions, SqlTenantStore } from './identity-repositories.ts';
+export type {
+  BudgetLedger,
+  BudgetLine,
+  BudgetUsage,
+  Reservation,
+  ReserveResult,
+} from './limits/budget-ledger.ts';
+export { MemoryBudgetLedger, type MemoryBudgetLedgerOptions } from './limits/memory-budget-ledger.ts';
+export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './limits/memory-rate-limiter.ts';
+export { type RateDecision, type RateLimiter, type RateRule, RETRY_NEVER } from './limits/rate-limiter.ts';
+export { RedisBudgetLedger, type RedisBudgetLedgerOptions } from './limits/redis-budget-ledger.ts';
+export { RedisRateLimiter, type RedisRateLimiterOptions } from './limits/redis-rate-limiter.ts';
+export type { LimitsRedisClient, RedisLimitsConnectOptions } from './limits/redis-scripts.ts';
 export { migrateToLatest, pendingMigrations } from './migrate.ts';
 export { SqlRegistryTransactions } from './registry-transactions.ts';
 export { SqlRunQueue } from './run-queue.ts';

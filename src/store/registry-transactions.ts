@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RegistryStores, RegistryTransactions } from '../registry/index.ts';
 import { SqlAgentStore } from './agent-repository.ts';
+import { SqlModelAliasStore } from './model-alias-repository.ts';
 import { SqlModelBackendStore } from './model-backend-repository.ts';
 import { SqlPolicyStore } from './policy-repository.ts';
 import { channelsFor } from './run-signals.ts';
@@ -28,6 +29,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
         fn({
           agents: new SqlAgentStore(trx, tenantId),
           modelBackends: new SqlModelBackendStore(trx, tenantId, this.#modelsChannel),
+          modelAliases: new SqlModelAliasStore(trx, tenantId, this.#modelsChannel),
           policies: new SqlPolicyStore(trx, tenantId, this.#policyChannel),
         }),
       signal,

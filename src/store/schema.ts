@@ -76,6 +76,20 @@ export interface ModelBackendsTable {
   updated_at: Timestamp;
 }
 
+/** Same columns as model_backends; `spec` holds a ModelAliasSpec. */
+export interface ModelAliasesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  labels: Json;
+  annotations: Json;
+  spec: Json;
+  spec_hash: string;
+  resource_version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface SessionsTable {
   id: string;
   tenant_id: string;
@@ -239,6 +253,7 @@ export interface DB {
   agents: AgentsTable;
   agent_versions: AgentVersionsTable;
   model_backends: ModelBackendsTable;
+  model_aliases: ModelAliasesTable;
   sessions: SessionsTable;
   session_messages: SessionMessagesTable;
   runs: RunsTable;
@@ -258,6 +273,7 @@ export const TENANT_TABLES = [
   'agents',
   'agent_versions',
   'model_backends',
+  'model_aliases',
   'sessions',
   'session_messages',
   'runs',

@@ -1,58 +1,79 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
-import { isAppError } from '../core/index.ts';
 import {
-  type BackendDirectory,
+  type GatewayAlias,
   type GatewayBackend,
   type GatewayInvocation,
   ModelGateway,
+  ResponseCache,
+  type SharedCache,
+  type TenantCatalog,
+  type UsageGovernor,
 } from '../gateway/index.ts';
 import { type PiiMasker, PseudonymVault } from '../guard/index.ts';
-import type { ModelBackendService } from '../registry/index.ts';
+import type { ModelAliasService, ModelBackendService } from '../registry/index.ts';
+import { channelsFor, type Database } from '../store/index.ts';
 import { AuditBatcher } from './audit-batcher.ts';
+import { CachedModelCatalog } from './model-catalog.ts';
 
 const PAGE = 500;
 
-/** The registry's model backends as the gateway's read-only directory. */
-function backendDirectory(modelBackends: ModelBackendService): BackendDirectory {
-  const toBackend = (resource: Awaited<ReturnType<ModelBackendService['get']>>): GatewayBackend => ({
-    name: resource.metadata.name,
-    spec: resource.spec,
-    createdAt: new Date(resource.metadata.createdAt),
-  });
-  return {
-    find: async (tenantId, name, signal) => {
-      try {
-        return toBackend(await modelBackends.get(tenantId, name, signal));
-      } catch (error) {
-        if (isAppError(error) && error.code === 'NOT_FOUND') return null;
-        throw error;
-      }
-    },
-    list: async (tenantId, signal) => {
-      const backends: GatewayBackend[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await modelBackends.list(tenantId, { limit: PAGE, cursor }, signal);
-        backends.push(...page.items.map(toBackend));
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
-      return backends;
-    },
-  };
+/** One tenant's backends and aliases, read from the registry. */
+async function loadCatalog(
+  modelBackends: ModelBackendService,
+  modelAliases: ModelAliasService,
+  tenantId: string,
+  signal: AbortSignal,
+): Promise<TenantCatalog> {
+  const backends = new Map<string, GatewayBackend>();
+  let cursor: string | undefined;
+  do {
+    const page = await modelBackends.list(tenantId, { limit: PAGE, cursor }, signal);
+    for (const resource of page.items)
+      backends.set(resource.metadata.name, {
+        name: resource.metadata.name,
+        spec: resource.spec,
+        createdAt: new Date(resource.metadata.createdAt),
+        key: `${tenantId}/${resource.metadata.name}`,
+      });
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  const aliases = new Map<string, GatewayAlias>();
+  for (const resource of await modelAliases.all(tenantId, signal))
+    aliases.set(resource.metadata.name, {
+      name: resource.metadata.name,
+      spec: resource.spec,
+      createdAt: new Date(resource.metadata.createdAt),
+    });
+  return { tenantId, backends, aliases };
+}
+
+export interface GatewayWiring {
+  gateway: ModelGateway;
+  catalog: CachedModelCatalog;
 }
 
 /**
- * The model gateway over the registry, the guard's pseudonymizer (for `trust: external`
- * backends) and the audit log: one `llm_invoke` record per call, group-committed off the
- * response path; a failed write is logged, never the caller's problem.
+ * The model gateway over the registry (a per-tenant catalog dropped on change), the guard's
+ * pseudonymizer (for `trust: external` backends), the response cache (L1 in process, L2 the shared
+ * cache), budgets and rate limits, and the audit log: one `llm_invoke` record per call,
+ * group-committed off the response path; a failed write is logged, never the caller's problem.
  */
-export function wireGateway(deps: {
+export async function wireGateway(deps: {
+  database: Database;
   modelBackends: ModelBackendService;
+  modelAliases: ModelAliasService;
   masker: PiiMasker;
   audit: AuditLog;
   logger: Logger;
-}): ModelGateway {
+  /** L2 of the response cache; null: L1 only. */
+  sharedCache: SharedCache | null;
+  governor?: UsageGovernor;
+}): Promise<GatewayWiring> {
+  const catalog = new CachedModelCatalog((tenantId, signal) =>
+    loadCatalog(deps.modelBackends, deps.modelAliases, tenantId, signal),
+  );
+  await catalog.listen(deps.database, channelsFor(deps.database.schema).models);
   const batcher = new AuditBatcher(deps.audit);
   const record = (invocation: GatewayInvocation) => {
     batcher
@@ -63,13 +84,19 @@ export function wireGateway(deps: {
           action: 'llm_invoke',
           tool: invocation.model,
           decision: invocation.error === null ? 'ok' : 'error',
+          ...(invocation.runId ? { runId: invocation.runId } : {}),
           metadata: {
             operation: invocation.operation,
+            requested: invocation.requested,
             stream: invocation.stream,
             status: invocation.status,
+            cache: invocation.cache,
+            attempts: invocation.attempts,
             input_tokens: invocation.inputTokens,
             output_tokens: invocation.outputTokens,
+            cost_usd: invocation.costUsd,
             latency_ms: invocation.latencyMs,
+            ...(invocation.agent ? { agent: invocation.agent } : {}),
             ...(invocation.error === null ? {} : { error: invocation.error }),
           },
         },
@@ -78,8 +105,15 @@ export function wireGateway(deps: {
         deps.logger.error({ err: error, model: invocation.model }, 'gateway audit record lost'),
       );
   };
-  return new ModelGateway({
-    directory: backendDirectory(deps.modelBackends),
+  const responseCache = new ResponseCache({
+    maxEntries: 10_000,
+    maxBytes: 64 * 1024 * 1024,
+    shared: deps.sharedCache,
+    onError: (error, context) =>
+      deps.logger.warn({ err: error, operation: context.operation }, 'response cache (L2) unavailable'),
+  });
+  const gateway = new ModelGateway({
+    catalog,
     pseudonymizer: () => {
       const vault = new PseudonymVault();
       return {
@@ -88,5 +122,8 @@ export function wireGateway(deps: {
       };
     },
     audit: record,
+    responseCache,
+    ...(deps.governor ? { governor: deps.governor } : {}),
   });
+  return { gateway, catalog };
 }

@@ -1,3 +1,4 @@
+export { wireCredentials } from './credentials.ts';
 export { wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
 export { createLogger } from './logger.ts';

@@ -238,6 +238,8 @@ describe('model gateway errors', { timeout: 30_000 }, () => {
     const down = await openai.chat.completions.create({ model: 'down/d', ...chat }).catch((e: unknown) => e);
     expect(down).toBeInstanceOf(OpenAI.InternalServerError);
     expect(down).toMatchObject({ status: 502, code: 'upstream_unreachable' });
+    // A direct model is tried twice: both attempts must time out for the caller to see 504.
+    upstream.enqueue({ hang: true });
     upstream.enqueue({ hang: true });
     const slow = await openai.chat.completions.create({ model: 'slow/s', ...chat }).catch((e: unknown) => e);
     expect(slow).toMatchObject({ status: 504, code: 'upstream_timeout' });

@@ -477,6 +477,32 @@ describe('API keys', () => {
     expectProblem(await whoami(key.key), 401, 'UNAUTHENTICATED');
   });
 
+  it('refuses a key the moment it is revoked, though its last use was remembered', async () => {
+    const { key } = await principalWithKey(['viewer']);
+    expect((await whoami(key.key)).status).toBe(200);
+    expect((await whoami(key.key)).status).toBe(200);
+
+    expect((await send('POST', `/api/v1/api-keys/${key.id}:revoke`)).status).toBe(200);
+
+    expectProblem(await whoami(key.key), 401, 'UNAUTHENTICATED');
+  });
+
+  it('applies a disabled principal and changed roles to keys already in use', async () => {
+    const { name, key } = await principalWithKey(['viewer']);
+    expect((await whoami(key.key)).body.roles).toEqual(['viewer']);
+
+    await send('PUT', `/api/v1/principals/${name}`, { body: { roles: ['operator'] } });
+    expect((await whoami(key.key)).body.roles).toEqual(['operator']);
+
+    await send('PUT', `/api/v1/principals/${name}`, { body: { disabled: true } });
+    expectProblem(await whoami(key.key), 401, 'UNAUTHENTICATED');
+
+    await send('PUT', `/api/v1/principals/${name}`, { body: { disabled: false } });
+    expect((await whoami(key.key)).status).toBe(200);
+    expect((await t.request('DELETE', `/api/v1/principals/${name}`)).status).toBe(204);
+    expectProblem(await whoami(key.key), 401, 'UNAUTHENTICATED');
+  });
+
   it('accepts a key with a future expiry and reports it', async () => {
     const name = unique('expiring');
     await createPrincipal(name, ['viewer']);

@@ -11,6 +11,7 @@ function writePermission(kind: ManifestKind): Permission {
     case 'Agent':
       return 'agents:write';
     case 'ModelBackend':
+    case 'ModelAlias':
       return 'model-backends:write';
     case 'Policy':
       return 'policies:write';

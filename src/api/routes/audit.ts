@@ -36,6 +36,7 @@ export function auditRoutes(app: Hono<AppEnv>, authenticator: Authenticator, aud
 const DELETABLE: Record<string, ManifestKind> = {
   agents: 'Agent',
   'model-backends': 'ModelBackend',
+  'model-aliases': 'ModelAlias',
   policies: 'Policy',
 };
 const ADMIN_WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -49,6 +50,7 @@ const OPERATION_OF: Record<string, string> = {
 const ADMIN_COLLECTIONS = new Set([
   'agents',
   'model-backends',
+  'model-aliases',
   'policies',
   'principals',
   'api-keys',
@@ -58,7 +60,7 @@ const ADMIN_COLLECTIONS = new Set([
 /**
  * Records an `admin_change` for every successful administrative write through the API: applied
  * manifests that changed something (with what changed), and writes to agents, model backends,
- * policies, principals, API keys and tenants. Registered before the
+ * model aliases, policies, principals, API keys and tenants. Registered before the
  * routes, it runs after their handlers. The change is already committed when the record is
  * written; if the append fails, the request answers 500 (the change stands, unaudited, and the
  * error is logged).

@@ -2,12 +2,14 @@ import type { Context, Hono } from 'hono';
 import { parseJson } from '../../contracts/index.ts';
 import { AppError } from '../../core/index.ts';
 import {
+  type CallOptions,
   ChatCompletionRequestSchema,
   EmbeddingsRequestSchema,
   type GatewayCaller,
   GatewayError,
   type ModelGateway,
   parseRequest,
+  type Served,
 } from '../../gateway/index.ts';
 import type { Authenticator } from '../../identity/index.ts';
 import type { AppEnv } from '../context.ts';
@@ -37,16 +39,18 @@ export function openAIGatewayRoutes(
     answer(c, async () => {
       const caller = await authorize(c, authenticator);
       const request = parseRequest(ChatCompletionRequestSchema, await readJson(c));
-      const result = await gateway.chat(caller, request, c.req.raw.signal);
-      if (result.kind === 'json') return c.json(result.body);
-      return new Response(result.stream, { status: 200, headers: SSE_HEADERS });
+      const result = await gateway.chat(caller, request, c.req.raw.signal, callOptions(c));
+      const headers = servedHeaders(result.served);
+      if (result.kind === 'json') return c.json(result.body, 200, headers);
+      return new Response(result.stream, { status: 200, headers: { ...SSE_HEADERS, ...headers } });
     }),
   );
   app.post('/v1/embeddings', (c) =>
     answer(c, async () => {
       const caller = await authorize(c, authenticator);
       const request = parseRequest(EmbeddingsRequestSchema, await readJson(c));
-      return c.json(await gateway.embeddings(caller, request, c.req.raw.signal));
+      const result = await gateway.embeddings(caller, request, c.req.raw.signal, callOptions(c));
+      return c.json(result.body, 200, servedHeaders(result.served));
     }),
   );
   app.get('/v1/models', (c) =>
@@ -65,11 +69,25 @@ export function openAIErrorResponse(c: Context<AppEnv>, error: unknown): Respons
   if (status >= 500 && !(error instanceof GatewayError))
     logger.error({ err: error, requestId }, 'request failed');
   else logger.debug({ status, code: body.error.code, requestId }, 'request rejected');
-  return c.json(body, status as 400, {
+  const retryAfter = error instanceof GatewayError ? error.retryAfterMs : undefined;
+  const problem = error instanceof GatewayError ? error.problem : undefined;
+  return c.json(problem ? { ...problem, status, ...body } : body, status as 400, {
     'x-request-id': requestId,
+    ...(retryAfter === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(retryAfter / 1000))) }),
+    ...(problem ? { 'content-type': 'application/problem+json' } : {}),
     // The unread rest of an oversized body would poison a kept-alive connection: close it.
     ...(status === 413 ? { connection: 'close' } : {}),
   });
+}
+
+/** What the request's headers ask of the gateway: `x-model-id` pins an alias's target. */
+function callOptions(c: Context<AppEnv>): CallOptions {
+  return { pin: c.req.header('x-model-id') ?? null, cacheControl: c.req.header('cache-control') ?? null };
+}
+
+/** `x-model-id`: the `backend/model` that answered; `x-cache`: hit-l1, hit-l2 or miss. */
+function servedHeaders(served: Served): Record<string, string> {
+  return { 'x-model-id': served.model, ...(served.cache ? { 'x-cache': served.cache } : {}) };
 }
 
 async function answer(c: Context<AppEnv>, handle: () => Promise<Response>): Promise<Response> {

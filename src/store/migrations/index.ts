@@ -3,6 +3,7 @@ import * as foundation from './0001-foundation.ts';
 import * as runs from './0002-runs.ts';
 import * as audit from './0003-audit.ts';
 import * as governance from './0004-governance.ts';
+import * as modelAliases from './0005-model-aliases.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-runs': runs,
   '0003-audit': audit,
   '0004-governance': governance,
+  '0005-model-aliases': modelAliases,
 };

@@ -1,0 +1,131 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { durationToMs } from '../contracts/index.ts';
+import { retryAfterMs } from '../core/index.ts';
+import {
+  CallScope,
+  ConcurrencyLimiter,
+  createKeepAliveAgents,
+  DEFAULT_MODEL_TIMEOUT_MS,
+  type HttpAgents,
+  postJson,
+  readBody,
+} from '../runtime/index.ts';
+import { GatewayError } from './openai-wire.ts';
+import type { GatewayBackend } from './ports.ts';
+import { malformedUpstream, upstreamCallError, upstreamStatusError } from './upstream-errors.ts';
+
+/** An upstream answer with a 2xx status line; the owner must `close()` it once. */
+export interface Exchange {
+  response: IncomingMessage;
+  call: CallScope;
+  /** Aborts the upstream request (the caller went away). */
+  cancel: () => void;
+  /** Frees the backend's concurrency slot and the call's timers; idempotent. */
+  close: () => void;
+}
+
+/** The local queue of a backend is full: fail over, but the backend itself did nothing wrong. */
+export const BACKEND_BUSY = 'backend_busy';
+
+/**
+ * Keep-alive connections and per-backend concurrency limits, shared by every call of the process.
+ * One `open` is one HTTP request to one backend.
+ */
+export class UpstreamPool {
+  readonly #agents: HttpAgents = createKeepAliveAgents();
+  readonly #limiters = new Map<string, ConcurrencyLimiter>();
+  readonly #maxResponseBytes: number;
+
+  constructor(maxResponseBytes: number) {
+    this.#maxResponseBytes = maxResponseBytes;
+  }
+
+  /**
+   * Sends the request and waits for a 2xx status line. Throws a GatewayError for everything else:
+   * upstream 4xx as sent, 5xx / unreachable 502, past the timeout 504, local queue full 503
+   * (`backend_busy`); a 429 or 503 carries the backend's Retry-After. Rethrows the caller's abort
+   * reason unchanged.
+   */
+  async open(
+    backend: GatewayBackend,
+    path: string,
+    body: string,
+    streaming: boolean,
+    signal: AbortSignal,
+  ): Promise<Exchange> {
+    const { spec, name } = backend;
+    const timeoutMs = timeoutOf(backend);
+    const cancelled = new AbortController();
+    const call = new CallScope(AbortSignal.any([signal, cancelled.signal]), timeoutMs);
+    let release: () => void = () => undefined;
+    const close = () => {
+      call.dispose();
+      release();
+    };
+    try {
+      if (spec.maxConcurrency !== undefined) release = await this.#acquire(backend, call.signal);
+      const headers: OutgoingHttpHeaders = { accept: streaming ? 'text/event-stream' : 'application/json' };
+      const url = new URL(`${spec.endpoint.replace(/\/+$/, '')}${path}`);
+      const response = await postJson(url, body, headers, this.#agents, call.signal);
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        const text = await this.read(backend, response, call);
+        const error = upstreamStatusError(name, status, text);
+        const after = retryAfterMs(response.headers, Date.now());
+        throw after === undefined
+          ? error
+          : new GatewayError(
+              error.status,
+              { message: error.message, type: error.type, param: error.param, code: error.code },
+              { retryAfterMs: after, cause: error.cause },
+            );
+      }
+      return { response, call, cancel: () => cancelled.abort(new Error('client disconnected')), close };
+    } catch (error) {
+      close();
+      throw upstreamCallError(name, error, call, timeoutMs);
+    }
+  }
+
+  /** The whole body; a body the backend broke off (or too large) is a 502, a timeout a 504. */
+  async read(backend: GatewayBackend, response: IncomingMessage, call: CallScope): Promise<string> {
+    try {
+      return await readBody(response, this.#maxResponseBytes);
+    } catch (error) {
+      if (call.timedOut || call.callerAborted)
+        throw upstreamCallError(backend.name, error, call, timeoutOf(backend));
+      throw malformedUpstream(backend.name, (error as Error).message);
+    }
+  }
+
+  /** Closes idle keep-alive sockets to backends. */
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  async #acquire(backend: GatewayBackend, signal: AbortSignal): Promise<() => void> {
+    const limit = backend.spec.maxConcurrency ?? 1;
+    let limiter = this.#limiters.get(backend.key);
+    if (!limiter) {
+      limiter = new ConcurrencyLimiter(limit);
+      this.#limiters.set(backend.key, limiter);
+    } else limiter.limit = limit;
+    const maxQueue = backend.spec.maxQueue;
+    if (maxQueue !== undefined && limiter.active >= limit && limiter.waiting >= maxQueue)
+      throw new GatewayError(
+        503,
+        {
+          message: `model backend "${backend.name}" is at its limit of ${limit} concurrent calls and ${maxQueue} waiting`,
+          type: 'upstream_error',
+          code: BACKEND_BUSY,
+        },
+        { retryAfterMs: 1_000 },
+      );
+    return limiter.acquire(signal);
+  }
+}
+
+export function timeoutOf(backend: GatewayBackend): number {
+  return backend.spec.timeout ? durationToMs(backend.spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS;
+}
