@@ -15,4 +15,17 @@ describe('deploy/crds JSON Schemas', () => {
     expect(schema.properties.spec.required).toEqual(expect.arrayContaining(['model']));
     expect(schema.properties.spec.additionalProperties).toBe(false);
   });
+
+  it('describe a ModelAlias manifest with its routing strategies and targets', () => {
+    const schema = JSON.parse(manifestJsonSchemas()['modelalias.schema.json'] ?? '{}');
+    expect(schema.properties.kind.const).toBe('ModelAlias');
+    expect(schema.properties.spec.properties.routing_strategy.enum).toEqual([
+      'cost_optimized',
+      'latency_optimized',
+      'weighted',
+      'priority',
+    ]);
+    expect(schema.properties.spec.properties.targets.items.required).toEqual(['backend']);
+    expect(schema.properties.spec.additionalProperties).toBe(false);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { durationToMs } from '../contracts/index.ts';
 import {
@@ -27,7 +28,6 @@ import type {
   GatewayInvocation,
   Pseudonymizer,
   PseudonymSession,
-  SpendHold,
   TenantCatalog,
   UsageGovernor,
 } from './ports.ts';
@@ -173,8 +173,8 @@ export class ModelGateway {
       if (hit) {
         const level = `hit-${hit.level}`;
         hit.completion.model = request.model;
-        const served = { model: String(hit.completion['x_served_by'] ?? route.requested), cache: level };
-        delete hit.completion['x_served_by'];
+        const served = { model: String(hit.completion.x_served_by ?? route.requested), cache: level };
+        delete hit.completion.x_served_by;
         record.done({
           status: 200,
           error: null,
@@ -397,7 +397,13 @@ export class ModelGateway {
 
   #store(key: string, completion: Record<string, unknown>, target: RouteTarget, ttlMs: number): void {
     if (!this.#cache) return;
-    const stored = { ...completion, x_served_by: target.id };
+    // Some servers leave out `id` or `created`; a replay repeats them in every chunk.
+    const stored = {
+      id: `chatcmpl-${randomUUID()}`,
+      created: Math.floor(Date.now() / 1000),
+      ...completion,
+      x_served_by: target.id,
+    };
     this.#cache.set(key, stored, ttlMs, AbortSignal.timeout(5_000)).catch(() => undefined);
   }
 

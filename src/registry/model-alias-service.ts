@@ -119,7 +119,11 @@ export class ModelAliasService {
   }
 
   async get(tenantId: string, name: string, signal?: AbortSignal): Promise<ModelAlias> {
-    const record = await this.transactions.run(tenantId, ({ modelAliases }) => modelAliases.get(name), signal);
+    const record = await this.transactions.run(
+      tenantId,
+      ({ modelAliases }) => modelAliases.get(name),
+      signal,
+    );
     if (!record) throw notFound('model alias', name);
     return toModelAliasResource(record);
   }

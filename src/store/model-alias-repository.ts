@@ -69,9 +69,7 @@ export class SqlModelAliasStore implements ModelAliasStore {
     return (await query.execute()).map(toRecord);
   }
 
-  async insert(
-    alias: Omit<ModelAliasRecord, 'resourceVersion' | 'updatedAt'>,
-  ): Promise<ModelAliasRecord> {
+  async insert(alias: Omit<ModelAliasRecord, 'resourceVersion' | 'updatedAt'>): Promise<ModelAliasRecord> {
     const row = await insertUnique('model alias', alias.name, () =>
       this.trx
         .insertInto('model_aliases')

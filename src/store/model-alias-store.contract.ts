@@ -185,7 +185,8 @@ export function describeModelAliasStoreContract(name: string, open: () => Promis
       const raw = await inTenantTransaction(
         db,
         a.id,
-        async (trx) => (await sql<{ name: string }>`select name from model_aliases order by name`.execute(trx)).rows,
+        async (trx) =>
+          (await sql<{ name: string }>`select name from model_aliases order by name`.execute(trx)).rows,
       );
       const foreign = await inAliases(a.id, (aliases) => aliases.get('theirs'));
       const smuggled = inTenantTransaction(db, a.id, (trx) =>

@@ -12,7 +12,7 @@ import {
   type Problem,
 } from '../../src/contracts/index.ts';
 import { type ActlResult, runActl } from '../support/cli.ts';
-import { expectProblem, type Reply, type SendOptions, sendTo, unique } from '../support/http.ts';
+import { expectProblem, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
 let t: TestPlatform;
@@ -148,7 +148,10 @@ describe('kind ModelAlias through POST /api/v1/apply', () => {
     const backend = unique('dry');
     const alias = unique('dry-alias');
 
-    const reply = await applyYaml(yamlOf(backendDoc(backend), aliasDoc(alias, canary(backend))), '?dryRun=true');
+    const reply = await applyYaml(
+      yamlOf(backendDoc(backend), aliasDoc(alias, canary(backend))),
+      '?dryRun=true',
+    );
 
     expect(reply.status).toBe(200);
     expect((reply.body as ApplyResult).items.map((item) => item.action)).toEqual(['created', 'created']);
@@ -166,7 +169,10 @@ describe('/api/v1/model-aliases', () => {
       expect((await send('POST', '/api/v1/model-aliases', { body })).status).toBe(201);
     }
 
-    const first = await send<Page<ModelAlias>>('GET', `/api/v1/model-aliases?labelSelector=team=${team}&limit=2`);
+    const first = await send<Page<ModelAlias>>(
+      'GET',
+      `/api/v1/model-aliases?labelSelector=team=${team}&limit=2`,
+    );
     const cursor = encodeURIComponent(first.body.nextCursor ?? '');
     const second = await send<Page<ModelAlias>>(
       'GET',
@@ -228,7 +234,9 @@ describe('/api/v1/model-aliases', () => {
     const { alias } = await applied();
 
     const stale = await send('DELETE', `/api/v1/model-aliases/${alias}`, { headers: { 'if-match': '"7"' } });
-    const deleted = await send('DELETE', `/api/v1/model-aliases/${alias}`, { headers: { 'if-match': '"1"' } });
+    const deleted = await send('DELETE', `/api/v1/model-aliases/${alias}`, {
+      headers: { 'if-match': '"1"' },
+    });
 
     expectProblem(stale, 409, 'STALE_RESOURCE_VERSION');
     expect(deleted.status).toBe(204);
@@ -239,8 +247,12 @@ describe('/api/v1/model-aliases', () => {
   it('lets a viewer read aliases but not write them, through the API or apply', async () => {
     const { backend, alias } = await applied();
     const principal = unique('viewer');
-    await send('POST', '/api/v1/principals', { body: { name: principal, roles: ['viewer'] } });
-    const key = (await send<ApiKeyCreated>('POST', '/api/v1/api-keys', { body: { principal } })).body.key;
+    expect(
+      (await send('POST', '/api/v1/principals', { body: { name: principal, roles: ['viewer'] } })).status,
+    ).toBe(201);
+    const created = await send<ApiKeyCreated>('POST', '/api/v1/api-keys', { body: { principal } });
+    expect(created.status).toBe(201);
+    const key = created.body.key;
 
     const read = await send('GET', `/api/v1/model-aliases/${alias}`, { apiKey: key });
     const write = await send('POST', '/api/v1/model-aliases', {
@@ -300,7 +312,12 @@ describe('actl and model aliases', () => {
       `${backend}/qwen-7b,${backend}/qwen-14b`,
       expect.any(String),
     ]);
-    expect(rows).toContainEqual([cheapName, 'cost_optimized', 'capabilities: chat,security_analysis', expect.any(String)]);
+    expect(rows).toContainEqual([
+      cheapName,
+      'cost_optimized',
+      'capabilities: chat,security_analysis',
+      expect.any(String),
+    ]);
     expectExit(short, 0);
     expect(ModelAliasSchema.parse(JSON.parse(short.stdout)).metadata.name).toBe(canaryName);
     expectExit(removed, 0);

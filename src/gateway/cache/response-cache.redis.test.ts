@@ -37,4 +37,23 @@ describe.skipIf(!TEST_REDIS_URL)('response cache over redis', () => {
     ]);
     expect((await reader.get('k-closed', signal))?.level).toBe('l1');
   });
+
+  it('writes a fractional TTL as whole milliseconds, which Redis accepts', async () => {
+    const redis = await connect();
+    const errors: unknown[] = [];
+    const writer = new ResponseCache({
+      maxEntries: 10,
+      maxBytes: 1_000_000,
+      shared: redis,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await writer.set('k-fraction', textCompletion(), 60_000.5, signal);
+      expect(errors).toEqual([]);
+      expect(await redis.get('gw:resp:k-fraction')).toEqual(expect.any(String));
+    } finally {
+      await redis.delete('gw:resp:k-fraction');
+      await redis.close();
+    }
+  });
 });

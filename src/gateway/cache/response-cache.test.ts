@@ -100,6 +100,16 @@ describe('ResponseCache L1', () => {
     expect(cache.stats().writes).toBe(0);
   });
 
+  it('stores with a fractional TTL in whole milliseconds and refuses a TTL under 1 ms', async () => {
+    const shared = new MemoryCache();
+    const cache = l1Only({ shared });
+    expect(await cache.set('fraction', textCompletion(), 1_500.7, signal)).toBe(true);
+    expect(await cache.set('zero', textCompletion(), 0.5, signal)).toBe(false);
+
+    expect((await cache.get('fraction', signal))?.level).toBe('l1');
+    expect(await cache.get('zero', signal)).toBeNull();
+  });
+
   it('rejects with the reason when the caller has already aborted', async () => {
     const aborted = AbortSignal.abort(new Error('caller left'));
     await expect(l1Only().get('k', aborted)).rejects.toThrow('caller left');

@@ -79,7 +79,10 @@ export class ResponseCache {
     this.#onError = options.onError ?? (() => undefined);
   }
 
-  /** The stored completion for `key`, L1 first, then L2; null on a miss. */
+  /**
+   * The stored completion for `key`, L1 first, then L2; null on a miss (L2 failures included).
+   * Rejects only if `signal` aborts, with its reason.
+   */
   async get(key: string, signal: AbortSignal): Promise<ResponseCacheHit | null> {
     signal.throwIfAborted();
     const local = this.#local.get(key);
@@ -99,8 +102,9 @@ export class ResponseCache {
   }
 
   /**
-   * Stores the completion in both levels for `ttlMs`, if {@link isStorable} allows; returns false
-   * without storing if not. An L2 failure is reported to `onError`; L1 still holds the entry.
+   * Stores the completion in both levels for `ttlMs` (whole milliseconds, at least 1), if
+   * {@link isStorable} allows; returns false without storing if not. An L2 failure is reported to
+   * `onError` and L1 still holds the entry. Rejects only if `signal` aborts, with its reason.
    */
   async set(
     key: string,
@@ -109,15 +113,17 @@ export class ResponseCache {
     signal: AbortSignal,
   ): Promise<boolean> {
     signal.throwIfAborted();
-    if (!isStorable(completion) || !(ttlMs > 0)) return false;
+    // Whole milliseconds: Redis rejects a fractional PX.
+    const ttl = Math.floor(ttlMs);
+    if (!isStorable(completion) || !(ttl >= 1)) return false;
     const json = JSON.stringify(completion);
-    this.#remember(key, json, ttlMs);
+    this.#remember(key, json, ttl);
     this.#stats.writes++;
     const shared = this.#shared;
     if (shared) {
-      const entry = `{"v":1,"expiresAt":${this.#now() + ttlMs},"completion":${json}}`;
+      const entry = `{"v":1,"expiresAt":${this.#now() + ttl},"completion":${json}}`;
       await this.#callShared('set', key, signal, (deadline) =>
-        shared.set(SHARED_KEY_PREFIX + key, entry, ttlMs, deadline),
+        shared.set(SHARED_KEY_PREFIX + key, entry, ttl, deadline),
       );
     }
     return true;

@@ -4,8 +4,9 @@ import { LUA_NUMBER_HELPERS } from './redis-scripts.ts';
  * The budget ledger's Lua scripts. Layout, per line: a hash `line` {spent, reserved, h:<id> =
  * amount of each live hold} expiring a grace after the window, and a sorted set `holds` of hold ids
  * scored by expiry, with the same lifetime as `line` so that every hold `line` counts can be swept
- * (Redis deletes the set itself once it is empty). Per reservation: a string `record` (held, settled
- * or released) that lives the reservation ttl and, once finished, the ttl again as a tombstone.
+ * (Redis deletes the set itself once it is empty). Per open reservation: a string `record` = held,
+ * living the reservation ttl and deleted when settled or released; a settle after expiry leaves
+ * `settled_late` for another ttl (see the BudgetLedger port on idempotency).
  *
  * KEYS are always: record, then line and holds of each line in the caller's order. A window that
  * never ends is passed as resetAt `inf`.
@@ -76,12 +77,14 @@ return {1, expires_at}
 `;
 
 /**
- * ARGV: id, actual, ttlMs, graceMs, then resetAt of each line. Returns 1 if it recorded the spend.
- * A missing record means the reservation expired unsettled: the spend is recorded all the same.
+ * ARGV: id, actual, ttlMs, graceMs, expiresAt, then resetAt of each line. Returns 1 if it recorded
+ * the spend. Off the record before expiresAt: already finished. Off the record after it: expired
+ * unsettled, and the call still happened, so the spend is recorded all the same.
  */
 export const SETTLE_LUA = `${LEDGER_HELPERS}
 local state = redis.call('GET', KEYS[1])
-if state == 'settled' or state == 'released' then return 0 end
+if state == 'settled_late' then return 0 end
+if not state and now_ms() < tonumber(ARGV[5]) then return 0 end
 local id = ARGV[1]
 local grace = tonumber(ARGV[4])
 local count = (#KEYS - 1) / 2
@@ -89,19 +92,23 @@ for i = 1, count do
   local line, holds = KEYS[2 * i], KEYS[2 * i + 1]
   drop_hold(line, holds, id)
   redis.call('HINCRBY', line, 'spent', ARGV[2])
-  keep_line(line, ARGV[4 + i], grace)
+  keep_line(line, ARGV[5 + i], grace)
 end
-redis.call('SET', KEYS[1], 'settled', 'PX', ARGV[3])
+if state then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], 'settled_late', 'PX', ARGV[3])
+end
 return 1
 `;
 
-/** ARGV: id, ttlMs. Returns 1 if it freed a held reservation. */
+/** ARGV: id. Returns 1 if it freed a held reservation. */
 export const RELEASE_LUA = `${LEDGER_HELPERS}
 if redis.call('GET', KEYS[1]) ~= 'held' then return 0 end
 local id = ARGV[1]
 local count = (#KEYS - 1) / 2
 for i = 1, count do drop_hold(KEYS[2 * i], KEYS[2 * i + 1], id) end
-redis.call('SET', KEYS[1], 'released', 'PX', ARGV[2])
+redis.call('DEL', KEYS[1])
 return 1
 `;
 

@@ -20,7 +20,10 @@ export interface Reservation {
   id: string;
   amount: number;
   lines: readonly BudgetLine[];
-  /** Epoch ms (the store's clock) after which the held amount is dropped if never settled. */
+  /**
+   * Epoch ms (the store's clock) after which the held amount is dropped if never settled; also
+   * how settle and release tell a finished reservation from an expired one.
+   */
   expiresAt: number;
 }
 
@@ -55,12 +58,17 @@ export interface BudgetUsage {
  *   limit only by what callers under-estimated: reserve an upper bound (max output tokens).
  * - A reservation neither settled nor released (its caller crashed) stops counting once it
  *   expires (`reservationTtlMs` of the adapter, default 10 minutes), so it cannot block a budget
- *   forever. A call must therefore settle within that time to be sure of being counted once.
- * - `settle` and `release` are idempotent: each reservation is settled or released at most once
- *   (they return false on a repeat). The adapter remembers a finished reservation for
- *   `reservationTtlMs` after it finished; a repeat after that is not recognised.
- * - A settle that comes after its reservation expired still records the spend (the call did
- *   happen): under-counting money is the worse failure.
+ *   forever. Its amount is then free for others, so a call that outlives the ttl can push spent
+ *   past a limit: choose a ttl longer than the slowest call.
+ * - `settle` and `release` are idempotent: each reservation is settled or released at most once,
+ *   and a repeat returns false. A repeat is recognised until the reservation's `expiresAt`
+ *   without keeping anything for a finished reservation: an open one is always on record until
+ *   then, so a reservation off the record before `expiresAt` has been finished.
+ * - A settle after `expiresAt` of a reservation never finished (the call outlived its
+ *   reservation) still records the spend, since the call did happen and under-counting money is
+ *   the worse failure; it is remembered for another `reservationTtlMs` so its repeats count once.
+ *   So a repeat of an on-time settle, or a settle of a released reservation, that arrives after
+ *   `expiresAt` is counted: retry a settle promptly, and never settle what was released.
  *
  * Throws `INVALID_REQUEST` for no lines, duplicate keys, an amount that is not a positive safe
  * integer (actual: non-negative), a limit that is not a non-negative safe integer or a resetAt
@@ -68,7 +76,7 @@ export interface BudgetUsage {
  */
 export interface BudgetLedger {
   reserve(lines: readonly BudgetLine[], amount: number, signal?: AbortSignal): Promise<ReserveResult>;
-  /** Returns true if this call recorded the spend, false if the reservation was already settled or released. */
+  /** Returns true if this call recorded the spend, false if the reservation was already finished. */
   settle(reservation: Reservation, actual: number, signal?: AbortSignal): Promise<boolean>;
   /** The call never happened. Returns true if this call freed the amount, false if nothing was held. */
   release(reservation: Reservation, signal?: AbortSignal): Promise<boolean>;
@@ -88,8 +96,10 @@ export function ledgerTimings(options: { reservationTtlMs?: number; windowGraceM
 } {
   const ttlMs = Math.ceil(options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS);
   const graceMs = Math.ceil(options.windowGraceMs ?? DEFAULT_WINDOW_GRACE_MS);
-  if (!(ttlMs > 0 && Number.isSafeInteger(ttlMs))) throw invalid(`reservationTtlMs must be positive, got ${ttlMs}`);
-  if (!(graceMs >= 0 && Number.isSafeInteger(graceMs))) throw invalid(`windowGraceMs must be >= 0, got ${graceMs}`);
+  if (!(ttlMs > 0 && Number.isSafeInteger(ttlMs)))
+    throw invalid(`reservationTtlMs must be positive, got ${ttlMs}`);
+  if (!(graceMs >= 0 && Number.isSafeInteger(graceMs)))
+    throw invalid(`windowGraceMs must be >= 0, got ${graceMs}`);
   return { ttlMs, graceMs };
 }
 
@@ -114,5 +124,6 @@ export function assertValidReserve(lines: readonly BudgetLine[], amount: number)
 }
 
 export function assertValidActual(actual: number): void {
-  if (!isCount(actual, 0)) throw invalid(`a settled amount must be a non-negative safe integer, got ${actual}`);
+  if (!isCount(actual, 0))
+    throw invalid(`a settled amount must be a non-negative safe integer, got ${actual}`);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BudgetLedger, BudgetLine, Reservation } from './budget-ledger.ts';
-import { RETRY_NEVER, type RateLimiter } from './rate-limiter.ts';
+import { type RateLimiter, RETRY_NEVER } from './rate-limiter.ts';
 
 export interface LimitsHarnessOptions {
   reservationTtlMs: number;
@@ -54,7 +54,11 @@ export function describeLimitsContract(
       limit,
       resetAt,
     });
-    const reserved = async (ledger: BudgetLedger, lines: BudgetLine[], amount: number): Promise<Reservation> => {
+    const reserved = async (
+      ledger: BudgetLedger,
+      lines: BudgetLine[],
+      amount: number,
+    ): Promise<Reservation> => {
       const result = await ledger.reserve(lines, amount);
       if (!result.ok) throw new Error(`expected ${amount} to fit, refused on ${result.line}`);
       return result.reservation;
@@ -87,10 +91,22 @@ export function describeLimitsContract(
       it('subtracts nothing when it refuses a take', async () => {
         const rule = { capacity: 10, refillPerSecond: SLOW };
 
-        expect(await harness.rateLimiter.take(key('b'), rule, 7)).toMatchObject({ allowed: true, remaining: 3 });
-        expect(await harness.rateLimiter.take(key('b'), rule, 5)).toMatchObject({ allowed: false, remaining: 3 });
-        expect(await harness.rateLimiter.take(key('b'), rule, 5)).toMatchObject({ allowed: false, remaining: 3 });
-        expect(await harness.rateLimiter.take(key('b'), rule, 3)).toMatchObject({ allowed: true, remaining: 0 });
+        expect(await harness.rateLimiter.take(key('b'), rule, 7)).toMatchObject({
+          allowed: true,
+          remaining: 3,
+        });
+        expect(await harness.rateLimiter.take(key('b'), rule, 5)).toMatchObject({
+          allowed: false,
+          remaining: 3,
+        });
+        expect(await harness.rateLimiter.take(key('b'), rule, 5)).toMatchObject({
+          allowed: false,
+          remaining: 3,
+        });
+        expect(await harness.rateLimiter.take(key('b'), rule, 3)).toMatchObject({
+          allowed: true,
+          remaining: 0,
+        });
         expect((await harness.rateLimiter.take(key('b'), rule, 1)).allowed).toBe(false);
       });
 
@@ -128,7 +144,10 @@ export function describeLimitsContract(
         // Long enough for 20 tokens: the bucket holds 5.
         await harness.advance(200);
 
-        expect(await harness.rateLimiter.take(key('b'), rule, 5)).toMatchObject({ allowed: true, remaining: 0 });
+        expect(await harness.rateLimiter.take(key('b'), rule, 5)).toMatchObject({
+          allowed: true,
+          remaining: 0,
+        });
       });
 
       it('refuses a cost above capacity with RETRY_NEVER and takes nothing', async () => {
@@ -140,23 +159,38 @@ export function describeLimitsContract(
           retryAfterMs: RETRY_NEVER,
           limit: 10,
         });
-        expect(await harness.rateLimiter.take(key('b'), rule, 10)).toMatchObject({ allowed: true, remaining: 0 });
+        expect(await harness.rateLimiter.take(key('b'), rule, 10)).toMatchObject({
+          allowed: true,
+          remaining: 0,
+        });
         expect((await harness.rateLimiter.take(key('b'), rule, 11)).retryAfterMs).toBe(RETRY_NEVER);
       });
 
       it('allows a take of cost 0 without changing the bucket', async () => {
         const rule = { capacity: 2, refillPerSecond: SLOW };
 
-        expect(await harness.rateLimiter.take(key('b'), rule, 0)).toMatchObject({ allowed: true, remaining: 2 });
-        expect(await harness.rateLimiter.take(key('b'), rule, 2)).toMatchObject({ allowed: true, remaining: 0 });
-        expect(await harness.rateLimiter.take(key('b'), rule, 0)).toMatchObject({ allowed: true, remaining: 0 });
+        expect(await harness.rateLimiter.take(key('b'), rule, 0)).toMatchObject({
+          allowed: true,
+          remaining: 2,
+        });
+        expect(await harness.rateLimiter.take(key('b'), rule, 2)).toMatchObject({
+          allowed: true,
+          remaining: 0,
+        });
+        expect(await harness.rateLimiter.take(key('b'), rule, 0)).toMatchObject({
+          allowed: true,
+          remaining: 0,
+        });
       });
 
       it('keeps the buckets of different keys apart', async () => {
         const rule = { capacity: 3, refillPerSecond: SLOW };
         await harness.rateLimiter.take(key('a'), rule, 3);
 
-        expect(await harness.rateLimiter.take(key('other'), rule, 1)).toMatchObject({ allowed: true, remaining: 2 });
+        expect(await harness.rateLimiter.take(key('other'), rule, 1)).toMatchObject({
+          allowed: true,
+          remaining: 2,
+        });
         expect((await harness.rateLimiter.take(key('a'), rule, 1)).allowed).toBe(false);
       });
 
@@ -232,15 +266,22 @@ export function describeLimitsContract(
           used: 60,
           resetAt: Number.POSITIVE_INFINITY,
         });
-        for (const each of lines) expect(await harness.ledger.usage(each.key)).toEqual({ spent: 60, reserved: 0 });
+        for (const each of lines)
+          expect(await harness.ledger.usage(each.key)).toEqual({ spent: 60, reserved: 0 });
       });
 
       it('names the first line in the given order when several would overflow', async () => {
         const outer = line('outer', 50);
         const inner = line('inner', 40);
 
-        expect(await harness.ledger.reserve([outer, inner], 60)).toMatchObject({ ok: false, line: outer.key });
-        expect(await harness.ledger.reserve([inner, outer], 60)).toMatchObject({ ok: false, line: inner.key });
+        expect(await harness.ledger.reserve([outer, inner], 60)).toMatchObject({
+          ok: false,
+          line: outer.key,
+        });
+        expect(await harness.ledger.reserve([inner, outer], 60)).toMatchObject({
+          ok: false,
+          line: inner.key,
+        });
       });
 
       it('reserves on no line when only the last line is full', async () => {
@@ -248,7 +289,11 @@ export function describeLimitsContract(
         const tight = line('tight', 100);
         await reserved(harness.ledger, [tight], 100);
 
-        expect(await harness.ledger.reserve([roomy, tight], 1)).toMatchObject({ ok: false, line: tight.key, used: 100 });
+        expect(await harness.ledger.reserve([roomy, tight], 1)).toMatchObject({
+          ok: false,
+          line: tight.key,
+          used: 100,
+        });
         expect(await harness.ledger.usage(roomy.key)).toEqual({ spent: 0, reserved: 0 });
       });
 
@@ -299,7 +344,8 @@ export function describeLimitsContract(
         expect(await harness.replica.settle(reservation, 90)).toBe(false);
         expect(await harness.ledger.release(reservation)).toBe(false);
 
-        for (const each of lines) expect(await harness.ledger.usage(each.key)).toEqual({ spent: 80, reserved: 0 });
+        for (const each of lines)
+          expect(await harness.ledger.usage(each.key)).toEqual({ spent: 80, reserved: 0 });
       });
 
       it('frees a released reservation once and will not settle it afterwards', async () => {
@@ -311,7 +357,8 @@ export function describeLimitsContract(
         expect(await harness.replica.release(reservation)).toBe(false);
         expect(await harness.ledger.settle(reservation, 100)).toBe(false);
 
-        for (const each of lines) expect(await harness.ledger.usage(each.key)).toEqual({ spent: 0, reserved: 50 });
+        for (const each of lines)
+          expect(await harness.ledger.usage(each.key)).toEqual({ spent: 0, reserved: 50 });
         expect(await harness.ledger.settle(kept, 50)).toBe(true);
       });
 
@@ -425,7 +472,13 @@ export function describeLimitsContract(
         expect(granted).toHaveLength(100);
         // A refusal means the other 100 already held the rest: it saw the run line exactly full.
         for (const result of results.filter((each) => !each.ok)) {
-          expect(result).toEqual({ ok: false, line: run.key, limit: 1_500, used: 1_500, resetAt: run.resetAt });
+          expect(result).toEqual({
+            ok: false,
+            line: run.key,
+            limit: 1_500,
+            used: 1_500,
+            resetAt: run.resetAt,
+          });
         }
         const sampled = await Promise.all(samples);
         expect(sampled).toHaveLength(50);
@@ -435,7 +488,9 @@ export function describeLimitsContract(
 
         const settled = await Promise.all(
           granted.map((result, i) =>
-            result.ok ? (i % 2 === 0 ? harness.ledger : harness.replica).settle(result.reservation, 10) : false,
+            result.ok
+              ? (i % 2 === 0 ? harness.ledger : harness.replica).settle(result.reservation, 10)
+              : false,
           ),
         );
         expect(settled.every(Boolean)).toBe(true);

@@ -14,7 +14,7 @@ export interface MemoryBudgetLedgerOptions {
   /** Epoch milliseconds; a number rather than core's `Clock` so the hot path allocates no Date. */
   now?: () => number;
   ids?: IdGenerator;
-  /** How long an unsettled reservation holds its amount, and a finished one is remembered. */
+  /** How long an unsettled reservation holds its amount (and a late settle is remembered). */
   reservationTtlMs?: number;
   /** How long after its resetAt a line is kept. */
   windowGraceMs?: number;
@@ -38,7 +38,8 @@ interface Line {
   expiresAt: number;
 }
 
-const RECORD_STATES = ['held', 'settled', 'released'] as const;
+/** `held` until settled, released or expired; `settled_late` remembers a settle that came after expiry. */
+const RECORD_STATES = ['held', 'settled_late'] as const;
 type RecordState = (typeof RECORD_STATES)[number];
 
 interface ReservationRecord {
@@ -52,7 +53,7 @@ interface ReservationRecord {
  */
 export class MemoryBudgetLedger implements BudgetLedger {
   readonly #lines = new Map<string, Line>();
-  /** In expiry order (re-inserted on every change, all with the same ttl), so expired ones sit at the front. */
+  /** Open reservations and late settles, in expiry order (all live one ttl from their insertion), so expired ones sit at the front. */
   readonly #records = new Map<string, ReservationRecord>();
   readonly #now: () => number;
   readonly #ids: IdGenerator;
@@ -105,14 +106,18 @@ export class MemoryBudgetLedger implements BudgetLedger {
     const now = this.#now();
     this.#dropExpiredRecords(now);
     const record = this.#records.get(reservation.id);
-    // No record: it expired unsettled. The call still happened, so its spend still counts.
-    if (record !== undefined && record.state !== 'held') return false;
+    if (record?.state === 'settled_late') return false;
+    // Off the record before its expiry: already settled or released.
+    if (record === undefined && now < reservation.expiresAt) return false;
     for (const line of reservation.lines) {
       const state = this.#lineForWrite(line, now);
       dropHold(state, reservation.id);
       state.spent += actual;
     }
-    this.#finish(reservation.id, 'settled', now);
+    this.#records.delete(reservation.id);
+    // Off the record after its expiry: it expired unsettled, and the call still happened.
+    if (record === undefined)
+      this.#records.set(reservation.id, { state: 'settled_late', expiresAt: now + this.#ttlMs });
     return true;
   }
 
@@ -125,7 +130,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
       const state = this.#liveLine(line.key, now);
       if (state !== undefined) dropHold(state, reservation.id);
     }
-    this.#finish(reservation.id, 'released', now);
+    this.#records.delete(reservation.id);
     return true;
   }
 
@@ -176,11 +181,6 @@ export class MemoryBudgetLedger implements BudgetLedger {
       if (line.expiresAt <= now) this.#lines.delete(key);
     }
     this.#sweepAt = Math.max(this.#baseThreshold, this.#lines.size * 2);
-  }
-
-  #finish(id: string, state: RecordState, now: number): void {
-    this.#records.delete(id);
-    this.#records.set(id, { state, expiresAt: now + this.#ttlMs });
   }
 
   #dropExpiredRecords(now: number): void {

@@ -45,7 +45,12 @@ describe('MemoryRateLimiter', () => {
     clock.advance(250);
 
     // 2.5 tokens: 2 can be taken, and the half left needs 50 ms more to make one.
-    expect(await limiter.take('k', rule, 2)).toEqual({ allowed: true, remaining: 0, retryAfterMs: 0, limit: 10 });
+    expect(await limiter.take('k', rule, 2)).toEqual({
+      allowed: true,
+      remaining: 0,
+      retryAfterMs: 0,
+      limit: 10,
+    });
     expect(await limiter.take('k', rule, 1)).toMatchObject({ allowed: false, retryAfterMs: 50 });
     clock.advance(49);
     expect(await limiter.take('k', rule, 1)).toMatchObject({ allowed: false, retryAfterMs: 1 });

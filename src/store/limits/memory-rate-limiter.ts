@@ -1,9 +1,9 @@
 import {
   assertValidTake,
-  RETRY_NEVER,
   type RateDecision,
   type RateLimiter,
   type RateRule,
+  RETRY_NEVER,
   TOKEN_EPSILON,
 } from './rate-limiter.ts';
 

@@ -24,7 +24,7 @@ export interface RedisBudgetLedgerOptions {
   /** Prefix for every key. Default `agenticai`, as RedisCache. */
   namespace?: string;
   ids?: IdGenerator;
-  /** How long an unsettled reservation holds its amount, and a finished one is remembered. */
+  /** How long an unsettled reservation holds its amount (and a late settle is remembered). */
   reservationTtlMs?: number;
   /** How long after its resetAt a line's keys are kept. */
   windowGraceMs?: number;
@@ -101,7 +101,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     signal?.throwIfAborted();
     assertValidActual(actual);
     const args = this.#reservationKeys(reservation);
-    args.push(reservation.id, actual, this.#ttlMs, this.#graceMs);
+    args.push(reservation.id, actual, this.#ttlMs, this.#graceMs, reservation.expiresAt);
     for (const line of reservation.lines) args.push(resetArg(line.resetAt));
     return (await this.#settle(...args)) === 1;
   }
@@ -109,7 +109,7 @@ export class RedisBudgetLedger implements BudgetLedger {
   async release(reservation: Reservation, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
     const args = this.#reservationKeys(reservation);
-    args.push(reservation.id, this.#ttlMs);
+    args.push(reservation.id);
     return (await this.#release(...args)) === 1;
   }
 

@@ -115,7 +115,11 @@ describe.skipIf(!TEST_REDIS_URL)('redis', () => {
   it('never expires a line whose window never ends', async () => {
     const raw = client();
     const ledger = new RedisBudgetLedger(raw, { namespace: RUN_NAMESPACE });
-    const line = { key: `total-${randomBytes(4).toString('hex')}`, limit: 100, resetAt: Number.POSITIVE_INFINITY };
+    const line = {
+      key: `total-${randomBytes(4).toString('hex')}`,
+      limit: 100,
+      resetAt: Number.POSITIVE_INFINITY,
+    };
 
     const result = await ledger.reserve([line], 10);
     if (!result.ok) throw new Error('expected the reservation to fit');
@@ -181,7 +185,9 @@ describe.skipIf(!TEST_REDIS_URL)('redis', () => {
     const key = `aborted-${randomBytes(4).toString('hex')}`;
     const rule = { capacity: 1, refillPerSecond: 0.001 };
 
-    await expect(limiter.take(key, rule, 1, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(limiter.take(key, rule, 1, AbortSignal.abort())).rejects.toMatchObject({
+      name: 'AbortError',
+    });
 
     expect((await limiter.take(key, rule)).allowed).toBe(true);
   });

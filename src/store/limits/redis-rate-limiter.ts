@@ -1,4 +1,10 @@
-import { assertValidTake, type RateDecision, type RateLimiter, type RateRule, TOKEN_EPSILON } from './rate-limiter.ts';
+import {
+  assertValidTake,
+  type RateDecision,
+  type RateLimiter,
+  type RateRule,
+  TOKEN_EPSILON,
+} from './rate-limiter.ts';
 import {
   connectLimitsClient,
   defineScript,
