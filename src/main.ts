@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createApp, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
 import { AuditLog } from './audit/index.ts';
 import type { Config } from './config/index.ts';
-import { durationToMs, type Readiness, VERSION } from './contracts/index.ts';
+import { durationToMs, VERSION } from './contracts/index.ts';
 import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
 import { PiiMasker } from './guard/index.ts';
 import {
@@ -50,7 +50,6 @@ import {
   MemoryCache,
   migrateToLatest,
   openDatabase,
-  pendingMigrations,
   RedisCache,
   SqlAuditStore,
   SqlCredentialLookup,
@@ -65,6 +64,7 @@ import {
   checkPolicySpec,
   createLogger,
   PseudonymizingModelClient,
+  readinessCheck,
   wireCredentials,
   wireGateway,
   wireGovernance,
@@ -224,19 +224,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     }
     const authenticator = new Authenticator(credentials, tenants, clock, logger, jwt);
 
-    const readiness = async (): Promise<Readiness> => {
-      const checks: Readiness['checks'] = {};
-      try {
-        const pending = await pendingMigrations(database.db, database.schema);
-        checks.database = { ok: true, detail: database.kind };
-        checks.migrations =
-          pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` };
-      } catch (error) {
-        checks.database = { ok: false, detail: error instanceof Error ? error.message : 'unreachable' };
-      }
-      const ready = Object.values(checks).every((check) => check.ok) && checks.migrations !== undefined;
-      return { status: ready ? 'ready' : 'not_ready', checks };
-    };
+    const readiness = readinessCheck(database);
 
     const mode = options.mode ?? 'all';
     const runsWorker = mode === 'worker' || config.workers ? runs.worker : null;

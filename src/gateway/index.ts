@@ -4,9 +4,9 @@ export {
   type ChatResponse,
   ModelGateway,
   type ModelGatewayOptions,
-  type ModelListEntry,
   type Served,
 } from './model-gateway.ts';
+export type { ModelListEntry } from './model-list.ts';
 export {
   ChatCompletionRequestSchema,
   EmbeddingsRequestSchema,

@@ -13,19 +13,19 @@ import { relayChatStream } from './chat-stream-relay.ts';
 import {
   ChatCompletionSchema,
   EmbeddingsResponseSchema,
-  hideMessages,
   parseUpstream,
   restoreMessage,
   type Usage,
   usageOf,
 } from './completion-shapes.ts';
-import { modelId, modelNotFound, type Route, resolveRoute } from './model-resolver.ts';
+import { invocationRecorder } from './invocation-recorder.ts';
+import { type ModelListEntry, modelList } from './model-list.ts';
+import { modelNotFound, type Route, resolveRoute } from './model-resolver.ts';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './openai-wire.ts';
 import type {
   CatalogSource,
   GatewayAudit,
   GatewayCaller,
-  GatewayInvocation,
   Pseudonymizer,
   PseudonymSession,
   TenantCatalog,
@@ -34,6 +34,7 @@ import type {
 import { type Opened, openRoute } from './route-attempts.ts';
 import { BackendHealth, type RouteTarget } from './routing/index.ts';
 import { costOf, estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
+import { chatBody, embeddingsBody } from './upstream-bodies.ts';
 import { malformedUpstream } from './upstream-errors.ts';
 import { UpstreamPool } from './upstream-exchange.ts';
 
@@ -77,13 +78,6 @@ export type ChatResponse =
   | { kind: 'json'; body: Record<string, unknown>; served: Served }
   | { kind: 'stream'; stream: ReadableStream<Uint8Array>; served: Served };
 
-export interface ModelListEntry {
-  id: string;
-  object: 'model';
-  created: number;
-  owned_by: string;
-}
-
 /**
  * The OpenAI-compatible model gateway. A request names an alias, `backend/model` or a bare model;
  * the gateway resolves it in the caller's tenant, checks rate limits, answers from the response
@@ -125,27 +119,7 @@ export class ModelGateway {
 
   /** The caller's models: aliases first, then `backend/model`, each in name order. */
   async models(tenantId: string, signal: AbortSignal): Promise<ModelListEntry[]> {
-    const catalog = await this.#catalog.catalog(tenantId, signal);
-    const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
-    const aliases = [...catalog.aliases.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((alias) => ({
-        id: alias.name,
-        object: 'model' as const,
-        created: seconds(alias.createdAt),
-        owned_by: 'alias',
-      }));
-    const backends = [...catalog.backends.values()]
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .flatMap((backend) =>
-        backend.spec.models.map((model) => ({
-          id: modelId(backend.name, model),
-          object: 'model' as const,
-          created: seconds(backend.createdAt),
-          owned_by: backend.name,
-        })),
-      );
-    return [...aliases, ...backends];
+    return modelList(await this.#catalog.catalog(tenantId, signal));
   }
 
   async chat(
@@ -160,7 +134,15 @@ export class ModelGateway {
     await this.#governor?.admit(caller, estimate, signal);
     const streaming = request.stream === true;
     const includeUsage = request.stream_options?.include_usage === true;
-    const record = this.#recorder(caller, route, 'chat.completions', streaming, started);
+    const record = invocationRecorder(
+      this.#audit,
+      this.#now,
+      caller,
+      route.requested,
+      'chat.completions',
+      streaming,
+      started,
+    );
 
     const decision: CacheDecision | null =
       this.#cache && route.cache?.enabled !== false ? cacheDecision(request, options.cacheControl) : null;
@@ -212,7 +194,8 @@ export class ModelGateway {
         now: this.#now,
         resolveFallback: (name) => resolveRoute(catalog, name, null),
         path: '/chat/completions',
-        bodyFor: (target) => JSON.stringify(this.#chatBody(request, target, streaming, sessions)),
+        bodyFor: (target) =>
+          JSON.stringify(chatBody(request, target, streaming, this.#sessions(sessions, target))),
         streaming,
         signal,
       });
@@ -282,7 +265,15 @@ export class ModelGateway {
     const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
     const estimate = estimateEmbeddingTokens(request.input);
     await this.#governor?.admit(caller, estimate, signal);
-    const record = this.#recorder(caller, route, 'embeddings', false, started);
+    const record = invocationRecorder(
+      this.#audit,
+      this.#now,
+      caller,
+      route.requested,
+      'embeddings',
+      false,
+      started,
+    );
     const hold = await this.#governor?.reserve(
       caller,
       { tokens: estimate, usd: highestPrice(route.targets, estimate) },
@@ -298,7 +289,8 @@ export class ModelGateway {
         now: this.#now,
         resolveFallback: (name) => resolveRoute(catalog, name, null),
         path: '/embeddings',
-        bodyFor: (target) => JSON.stringify(this.#embeddingsBody(request, target, sessions)),
+        bodyFor: (target) =>
+          JSON.stringify(embeddingsBody(request, target, this.#sessions(sessions, target))),
         streaming: false,
         signal,
       });
@@ -359,33 +351,8 @@ export class ModelGateway {
     return (target && resolveRoute(catalog, target, null)) || route;
   }
 
-  #chatBody(
-    request: ChatCompletionRequest,
-    target: RouteTarget,
-    streaming: boolean,
-    sessions: Map<string, PseudonymSession>,
-  ): Record<string, unknown> {
-    const session = this.#sessionFor(target, sessions);
-    const { cache: _cache, ...rest } = request as ChatCompletionRequest & { cache?: unknown };
-    return {
-      ...rest,
-      model: target.upstreamModel,
-      ...(session ? { messages: hideMessages(request.messages, session) } : {}),
-      // Usage is needed for accounting even when the caller did not ask for it.
-      ...(streaming ? { stream_options: { ...(request.stream_options ?? {}), include_usage: true } } : {}),
-    };
-  }
-
-  #embeddingsBody(
-    request: EmbeddingsRequest,
-    target: RouteTarget,
-    sessions: Map<string, PseudonymSession>,
-  ): Record<string, unknown> {
-    const session = this.#sessionFor(target, sessions);
-    return { ...request, model: target.upstreamModel, input: hideInput(request.input, session) };
-  }
-
-  #sessionFor(target: RouteTarget, sessions: Map<string, PseudonymSession>): PseudonymSession | null {
+  /** One pseudonymization session per external target of a call (its answer is restored with it). */
+  #sessions(sessions: Map<string, PseudonymSession>, target: RouteTarget): PseudonymSession | null {
     if (target.backend.spec.trust !== 'external') return null;
     let session = sessions.get(target.id);
     if (!session) {
@@ -406,75 +373,8 @@ export class ModelGateway {
     };
     this.#cache.set(key, stored, ttlMs, AbortSignal.timeout(5_000)).catch(() => undefined);
   }
-
-  /** Records the call once, whichever way it ends. */
-  #recorder(
-    caller: GatewayCaller,
-    route: Route,
-    operation: GatewayInvocation['operation'],
-    stream: boolean,
-    started: number,
-  ) {
-    let done = false;
-    const emit = (fields: {
-      status: number;
-      error: string | null;
-      usage: Usage | null;
-      model: string;
-      cache: string | null;
-      attempts: number;
-      costUsd: number | null;
-    }) => {
-      if (done) return;
-      done = true;
-      this.#audit({
-        tenantId: caller.tenantId,
-        principal: caller.principal,
-        agent: caller.agent ?? null,
-        runId: caller.runId ?? null,
-        requested: route.requested,
-        model: fields.model,
-        cache: fields.cache,
-        attempts: fields.attempts,
-        costUsd: fields.costUsd,
-        operation,
-        stream,
-        status: fields.status,
-        error: fields.error,
-        inputTokens: fields.usage?.inputTokens ?? null,
-        outputTokens: fields.usage?.outputTokens ?? null,
-        latencyMs: Math.round((this.#now() - started) * 100) / 100,
-      });
-    };
-    return {
-      done: emit,
-      failed: (error: unknown, model: string, cache: string | null) => {
-        const status = (error as { status?: unknown }).status;
-        emit({
-          status: typeof status === 'number' ? status : 499,
-          error: typeof status === 'number' ? (error as Error).message : 'client disconnected',
-          usage: null,
-          model,
-          cache,
-          attempts: 0,
-          costUsd: null,
-        });
-      },
-    };
-  }
 }
 
 function isEventStream(response: IncomingMessage): boolean {
   return (response.headers['content-type'] ?? '').toLowerCase().startsWith('text/event-stream');
-}
-
-function hideInput(
-  input: EmbeddingsRequest['input'],
-  session: PseudonymSession | null,
-): EmbeddingsRequest['input'] {
-  if (!session) return input;
-  if (typeof input === 'string') return session.hide(input);
-  if (input.every((item) => typeof item === 'string'))
-    return (input as string[]).map((item) => session.hide(item));
-  return input;
 }

@@ -4,3 +4,4 @@ export { type GovernanceWiring, wireGovernance } from './governance.ts';
 export { createLogger } from './logger.ts';
 export { checkPolicySpec } from './policy-check.ts';
 export { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
+export { readinessCheck } from './readiness.ts';

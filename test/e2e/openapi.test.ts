@@ -216,6 +216,11 @@ const backendDoc = (name: string, model = 'm') => ({
   },
 });
 
+const aliasDoc = (name: string, backend: string, strategy = 'priority') => ({
+  metadata: { name },
+  spec: { routing_strategy: strategy, targets: [{ backend }] },
+});
+
 const agentDoc = (name: string, prompt = 'openapi') => ({
   apiVersion: API_VERSION,
   kind: 'Agent',
@@ -395,9 +400,11 @@ describe('real responses match the published schemas', () => {
     await json('POST', '/api/v1/agents?publish=true', agentDoc('component-agent'));
     await json('POST', '/api/v1/agents/component-agent/versions', { spec: agentDoc('x', 'draft').spec });
     await json('POST', '/api/v1/model-backends', backendDoc('component-backend'));
+    await json('POST', '/api/v1/model-aliases', aliasDoc('component-alias', 'component-backend'));
     const cases: Array<[string, string, string, object?]> = [
       ['AgentVersion', 'GET', '/api/v1/agents/component-agent/versions/2'],
       ['ModelBackend', 'GET', '/api/v1/model-backends/component-backend'],
+      ['ModelAlias', 'GET', '/api/v1/model-aliases/component-alias'],
       [
         'ApplyResult',
         'POST',
@@ -506,6 +513,14 @@ describe('real responses match the published schemas', () => {
         'PUT',
         '/api/v1/model-backends/etag-backend',
         backendDoc('etag-backend', 'n'),
+      ],
+      [routes.createModelAlias, 'POST', '/api/v1/model-aliases', aliasDoc('etag-alias', 'etag-backend')],
+      [routes.getModelAlias, 'GET', '/api/v1/model-aliases/etag-alias'],
+      [
+        routes.replaceModelAlias,
+        'PUT',
+        '/api/v1/model-aliases/etag-alias',
+        aliasDoc('etag-alias', 'etag-backend', 'weighted'),
       ],
     ];
     const covered = new Set(cases.map(([route]) => route.operationId));

@@ -25,16 +25,9 @@ export interface MemoryBudgetLedgerOptions {
   sweepThreshold?: number;
 }
 
-interface Hold {
-  amount: number;
-  expiresAt: number;
-}
-
 interface Line {
   spent: number;
   reserved: number;
-  /** In insertion order, which is expiry order: every hold lives the same ttl from a clock that only advances. */
-  holds: Map<string, Hold>;
   expiresAt: number;
 }
 
@@ -44,17 +37,24 @@ type RecordState = (typeof RECORD_STATES)[number];
 
 interface ReservationRecord {
   state: RecordState;
+  amount: number;
+  /** The line objects the amount was added to. A line that expired and was replaced since keeps the old object, which no longer counts. */
+  lines: Line[];
   expiresAt: number;
 }
 
 /**
  * Budgets in this process: for the single-process setup. Every operation runs synchronously
  * between awaits, so it is atomic with respect to every other caller in the process.
+ *
+ * Open reservations sit in one map in expiry order (each lives one ttl from its insertion, on a
+ * clock that only advances), so dropping expired ones looks only at the front: O(1) amortised.
  */
 export class MemoryBudgetLedger implements BudgetLedger {
   readonly #lines = new Map<string, Line>();
-  /** Open reservations and late settles, in expiry order (all live one ttl from their insertion), so expired ones sit at the front. */
   readonly #records = new Map<string, ReservationRecord>();
+  /** No record expires before this; lets most calls skip looking at the records at all. */
+  #nextExpiry = Number.POSITIVE_INFINITY;
   readonly #now: () => number;
   readonly #ids: IdGenerator;
   readonly #ttlMs: number;
@@ -72,7 +72,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
     this.#sweepAt = this.#baseThreshold;
   }
 
-  /** Lines and reservation records held (expired ones may linger until the next sweep). */
+  /** Lines and reservation records held (expired lines may linger until the next sweep). */
   get size(): { lines: number; reservations: number } {
     return { lines: this.#lines.size, reservations: this.#records.size };
   }
@@ -81,7 +81,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
     signal?.throwIfAborted();
     assertValidReserve(lines, amount);
     const now = this.#now();
-    this.#dropExpiredRecords(now);
+    this.#dropExpired(now);
     for (const line of lines) {
       const state = this.#liveLine(line.key, now);
       const used = state === undefined ? 0 : state.spent + state.reserved;
@@ -90,53 +90,49 @@ export class MemoryBudgetLedger implements BudgetLedger {
       }
     }
     const id = this.#ids.next();
-    const hold: Hold = { amount, expiresAt: now + this.#ttlMs };
+    const expiresAt = now + this.#ttlMs;
+    const held: Line[] = [];
     for (const line of lines) {
       const state = this.#lineForWrite(line, now);
       state.reserved += amount;
-      state.holds.set(id, hold);
+      held.push(state);
     }
-    this.#records.set(id, { state: 'held', expiresAt: hold.expiresAt });
-    return { ok: true, reservation: { id, amount, lines: [...lines], expiresAt: hold.expiresAt } };
+    this.#remember(id, { state: 'held', amount, lines: held, expiresAt });
+    return { ok: true, reservation: { id, amount, lines: [...lines], expiresAt } };
   }
 
   async settle(reservation: Reservation, actual: number, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
     assertValidActual(actual);
     const now = this.#now();
-    this.#dropExpiredRecords(now);
+    this.#dropExpired(now);
     const record = this.#records.get(reservation.id);
     if (record?.state === 'settled_late') return false;
     // Off the record before its expiry: already settled or released.
     if (record === undefined && now < reservation.expiresAt) return false;
-    for (const line of reservation.lines) {
-      const state = this.#lineForWrite(line, now);
-      dropHold(state, reservation.id);
-      state.spent += actual;
-    }
-    this.#records.delete(reservation.id);
+    if (record !== undefined) this.#unhold(reservation.id, record);
+    for (const line of reservation.lines) this.#lineForWrite(line, now).spent += actual;
     // Off the record after its expiry: it expired unsettled, and the call still happened.
-    if (record === undefined)
-      this.#records.set(reservation.id, { state: 'settled_late', expiresAt: now + this.#ttlMs });
+    if (record === undefined) {
+      this.#remember(reservation.id, { state: 'settled_late', amount: 0, lines: [], expiresAt: now + this.#ttlMs });
+    }
     return true;
   }
 
   async release(reservation: Reservation, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
-    const now = this.#now();
-    this.#dropExpiredRecords(now);
-    if (this.#records.get(reservation.id)?.state !== 'held') return false;
-    for (const line of reservation.lines) {
-      const state = this.#liveLine(line.key, now);
-      if (state !== undefined) dropHold(state, reservation.id);
-    }
-    this.#records.delete(reservation.id);
+    this.#dropExpired(this.#now());
+    const record = this.#records.get(reservation.id);
+    if (record?.state !== 'held') return false;
+    this.#unhold(reservation.id, record);
     return true;
   }
 
   async usage(key: string, signal?: AbortSignal): Promise<BudgetUsage> {
     signal?.throwIfAborted();
-    const state = this.#liveLine(key, this.#now());
+    const now = this.#now();
+    this.#dropExpired(now);
+    const state = this.#liveLine(key, now);
     return state === undefined ? { spent: 0, reserved: 0 } : { spent: state.spent, reserved: state.reserved };
   }
 
@@ -145,20 +141,35 @@ export class MemoryBudgetLedger implements BudgetLedger {
     this.#records.clear();
   }
 
-  /** The line if its window is still kept, with expired holds dropped; undefined otherwise. */
+  #remember(id: string, record: ReservationRecord): void {
+    this.#records.set(id, record);
+    if (record.expiresAt < this.#nextExpiry) this.#nextExpiry = record.expiresAt;
+  }
+
+  #unhold(id: string, record: ReservationRecord): void {
+    for (const line of record.lines) line.reserved -= record.amount;
+    this.#records.delete(id);
+  }
+
+  /** Frees the amounts of reservations past their expiry and forgets late settles past theirs. */
+  #dropExpired(now: number): void {
+    if (now < this.#nextExpiry) return;
+    this.#nextExpiry = Number.POSITIVE_INFINITY;
+    for (const [id, record] of this.#records) {
+      if (record.expiresAt > now) {
+        this.#nextExpiry = record.expiresAt;
+        break;
+      }
+      this.#unhold(id, record);
+    }
+  }
+
+  /** The line if its window is still kept; undefined otherwise. */
   #liveLine(key: string, now: number): Line | undefined {
     const line = this.#lines.get(key);
-    if (line === undefined) return undefined;
-    if (line.expiresAt <= now) {
-      this.#lines.delete(key);
-      return undefined;
-    }
-    for (const [id, hold] of line.holds) {
-      if (hold.expiresAt > now) break;
-      line.reserved -= hold.amount;
-      line.holds.delete(id);
-    }
-    return line;
+    if (line === undefined || line.expiresAt > now) return line;
+    this.#lines.delete(key);
+    return undefined;
   }
 
   #lineForWrite(line: BudgetLine, now: number): Line {
@@ -171,7 +182,7 @@ export class MemoryBudgetLedger implements BudgetLedger {
     if (this.#lines.size >= this.#sweepAt) this.#sweepLines(now);
     // A window already past its grace gets a line that is expired on arrival, as Redis drops a key
     // given an expiry in the past: spend settled after the window is gone goes with it.
-    const created: Line = { spent: 0, reserved: 0, holds: new Map(), expiresAt };
+    const created: Line = { spent: 0, reserved: 0, expiresAt };
     this.#lines.set(line.key, created);
     return created;
   }
@@ -182,18 +193,4 @@ export class MemoryBudgetLedger implements BudgetLedger {
     }
     this.#sweepAt = Math.max(this.#baseThreshold, this.#lines.size * 2);
   }
-
-  #dropExpiredRecords(now: number): void {
-    for (const [id, record] of this.#records) {
-      if (record.expiresAt > now) break;
-      this.#records.delete(id);
-    }
-  }
-}
-
-function dropHold(line: Line, id: string): void {
-  const hold = line.holds.get(id);
-  if (hold === undefined) return;
-  line.reserved -= hold.amount;
-  line.holds.delete(id);
 }

@@ -122,7 +122,7 @@ describe('MemoryRateLimiter', () => {
 });
 
 describe('MemoryBudgetLedger', () => {
-  it('drops finished reservations and expired lines from memory', async () => {
+  it('keeps only open reservations and live lines in memory', async () => {
     const clock = manualClock();
     const ledger = new MemoryBudgetLedger({
       now: clock.now,
@@ -137,6 +137,9 @@ describe('MemoryBudgetLedger', () => {
     const first = await ledger.reserve(lines, 10);
     if (!first.ok) throw new Error('expected the reservation to fit');
     await ledger.settle(first.reservation, 10);
+    // A finished reservation leaves nothing behind; an open one stays until it expires.
+    expect(ledger.size).toEqual({ lines: 2, reservations: 0 });
+    await ledger.reserve(lines, 10);
     expect(ledger.size).toEqual({ lines: 2, reservations: 1 });
 
     clock.advance(1000);

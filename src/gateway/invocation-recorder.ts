@@ -1,0 +1,69 @@
+import type { Usage } from './completion-shapes.ts';
+import type { GatewayAudit, GatewayCaller, GatewayInvocation } from './ports.ts';
+
+export interface InvocationOutcome {
+  status: number;
+  error: string | null;
+  usage: Usage | null;
+  model: string;
+  cache: string | null;
+  attempts: number;
+  costUsd: number | null;
+}
+
+/** Records one call exactly once, whichever way it ends (answer, error, broken stream, abort). */
+export interface InvocationRecorder {
+  done(outcome: InvocationOutcome): void;
+  /** A GatewayError keeps its status and message; anything else is the caller gone (499). */
+  failed(error: unknown, model: string, cache: string | null): void;
+}
+
+export function invocationRecorder(
+  audit: GatewayAudit,
+  now: () => number,
+  caller: GatewayCaller,
+  requested: string,
+  operation: GatewayInvocation['operation'],
+  stream: boolean,
+  started: number,
+): InvocationRecorder {
+  let recorded = false;
+  const done = (outcome: InvocationOutcome) => {
+    if (recorded) return;
+    recorded = true;
+    audit({
+      tenantId: caller.tenantId,
+      principal: caller.principal,
+      agent: caller.agent ?? null,
+      runId: caller.runId ?? null,
+      requested,
+      model: outcome.model,
+      cache: outcome.cache,
+      attempts: outcome.attempts,
+      costUsd: outcome.costUsd,
+      operation,
+      stream,
+      status: outcome.status,
+      error: outcome.error,
+      inputTokens: outcome.usage?.inputTokens ?? null,
+      outputTokens: outcome.usage?.outputTokens ?? null,
+      latencyMs: Math.round((now() - started) * 100) / 100,
+    });
+  };
+  return {
+    done,
+    failed: (error, model, cache) => {
+      const status = (error as { status?: unknown }).status;
+      const known = typeof status === 'number';
+      done({
+        status: known ? status : 499,
+        error: known ? (error as Error).message : 'client disconnected',
+        usage: null,
+        model,
+        cache,
+        attempts: 0,
+        costUsd: null,
+      });
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Readiness } from '../contracts/index.ts';
+import { type Database, pendingMigrations } from '../store/index.ts';
+
+/** `/readyz`: the database answers and every migration is applied. */
+export function readinessCheck(database: Database): () => Promise<Readiness> {
+  return async () => {
+    const checks: Readiness['checks'] = {};
+    try {
+      const pending = await pendingMigrations(database.db, database.schema);
+      checks.database = { ok: true, detail: database.kind };
+      checks.migrations =
+        pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` };
+    } catch (error) {
+      checks.database = { ok: false, detail: error instanceof Error ? error.message : 'unreachable' };
+    }
+    const ready = Object.values(checks).every((check) => check.ok) && checks.migrations !== undefined;
+    return { status: ready ? 'ready' : 'not_ready', checks };
+  };
+}
