@@ -246,6 +246,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       audit,
       logger,
       sharedCache: config.redisUrl ? cache : null,
+      redisUrl: config.redisUrl,
+      livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
     });
     const app = createApp({
       authenticator,
@@ -303,6 +305,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
             logger.info('shutting down: draining requests and runs');
             runs.feed.close();
             await governed?.close();
+            await gateway.close();
             await Promise.all([
               http.server?.close(config.shutdownTimeoutMs),
               worker?.stop(config.shutdownTimeoutMs),

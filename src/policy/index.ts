@@ -9,4 +9,5 @@ export {
   TAINT_RULE,
 } from './decide.ts';
 export { explainDecision } from './explain.ts';
+export { compileGlob, type Glob } from './glob.ts';
 export { denyOverQuota, type QuotaOverrun, quotaCounters } from './quotas.ts';

@@ -8,13 +8,21 @@ import {
   ResponseCache,
   type SharedCache,
   type TenantCatalog,
-  type UsageGovernor,
 } from '../gateway/index.ts';
 import { type PiiMasker, PseudonymVault } from '../guard/index.ts';
+import type { CompiledPolicy } from '../policy/index.ts';
 import type { ModelAliasService, ModelBackendService } from '../registry/index.ts';
-import { channelsFor, type Database } from '../store/index.ts';
+import {
+  channelsFor,
+  type Database,
+  MemoryBudgetLedger,
+  MemoryRateLimiter,
+  RedisBudgetLedger,
+  RedisRateLimiter,
+} from '../store/index.ts';
 import { AuditBatcher } from './audit-batcher.ts';
 import { CachedModelCatalog } from './model-catalog.ts';
+import { PolicyUsageGovernor } from './usage-governor.ts';
 
 const PAGE = 500;
 
@@ -51,6 +59,8 @@ async function loadCatalog(
 export interface GatewayWiring {
   gateway: ModelGateway;
   catalog: CachedModelCatalog;
+  /** Closes upstream connections and the limits' Redis connections. */
+  close(): Promise<void>;
 }
 
 /**
@@ -68,8 +78,18 @@ export async function wireGateway(deps: {
   logger: Logger;
   /** L2 of the response cache; null: L1 only. */
   sharedCache: SharedCache | null;
-  governor?: UsageGovernor;
+  /** Budgets and rate limits live in Redis when it is configured (shared by replicas), else in memory. */
+  redisUrl: string | undefined;
+  livePolicies: (tenantId: string) => Promise<readonly CompiledPolicy[]>;
 }): Promise<GatewayWiring> {
+  const namespace = `agenticai:${deps.database.schema}`;
+  const [ledger, limiter] = deps.redisUrl
+    ? await Promise.all([
+        RedisBudgetLedger.connect({ url: deps.redisUrl, namespace }),
+        RedisRateLimiter.connect({ url: deps.redisUrl, namespace }),
+      ])
+    : [new MemoryBudgetLedger(), new MemoryRateLimiter()];
+  const governor = new PolicyUsageGovernor(deps.livePolicies, ledger, limiter, deps.logger);
   const catalog = new CachedModelCatalog((tenantId, signal) =>
     loadCatalog(deps.modelBackends, deps.modelAliases, tenantId, signal),
   );
@@ -123,7 +143,14 @@ export async function wireGateway(deps: {
     },
     audit: record,
     responseCache,
-    ...(deps.governor ? { governor: deps.governor } : {}),
+    governor,
   });
-  return { gateway, catalog };
+  return {
+    gateway,
+    catalog,
+    close: async () => {
+      gateway.close();
+      await Promise.all([ledger.close(), limiter.close()]);
+    },
+  };
 }

@@ -114,7 +114,12 @@ export class MemoryBudgetLedger implements BudgetLedger {
     for (const line of reservation.lines) this.#lineForWrite(line, now).spent += actual;
     // Off the record after its expiry: it expired unsettled, and the call still happened.
     if (record === undefined) {
-      this.#remember(reservation.id, { state: 'settled_late', amount: 0, lines: [], expiresAt: now + this.#ttlMs });
+      this.#remember(reservation.id, {
+        state: 'settled_late',
+        amount: 0,
+        lines: [],
+        expiresAt: now + this.#ttlMs,
+      });
     }
     return true;
   }

@@ -60,7 +60,7 @@ export class MemoryRateLimiter implements RateLimiter {
         tokens += ((now - updatedAt) * refillPerSecond) / 1000;
         updatedAt = now;
       }
-
+      if (tokens > capacity) tokens = capacity;
     }
     if (cost > capacity) return decision(false, tokens, RETRY_NEVER, capacity);
     if (tokens + TOKEN_EPSILON < cost) {
