@@ -117,6 +117,7 @@ describe('model aliases', { timeout: 30_000 }, () => {
   });
 
   it('prefers the backend with the lower live latency', async () => {
+    // biome-ignore lint/suspicious/noThenProperty: the double's delayed reply is named `then`
     a.setHandler(() => ({ delayMs: 40, then: { content: 'slow' } }));
     try {
       for (let i = 0; i < 6; i += 1) await chat('fastest', { 'x-model-id': 'a/m' });
