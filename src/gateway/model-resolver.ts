@@ -28,6 +28,7 @@ export interface Route {
 export const modelId = (backend: string, model: string) => `${backend}/${model}`;
 
 const DIRECT_ATTEMPTS = 2;
+const ALIAS_ATTEMPTS = 3;
 const DEFAULT_BACKOFF_MS = 100;
 
 /**
@@ -104,7 +105,7 @@ function aliasRoute(catalog: TenantCatalog, alias: GatewayAlias, pin: string | n
     targets,
     strategy: alias.spec.routing_strategy,
     breaker: breakerConfigOf(alias.spec),
-    maxAttempts: retries?.max_attempts ?? Math.max(DIRECT_ATTEMPTS, targets.length),
+    maxAttempts: retries?.max_attempts ?? Math.max(ALIAS_ATTEMPTS, targets.length),
     backoffMs: retries ? durationToMs(retries.backoff) : DEFAULT_BACKOFF_MS,
     fallbacks: pin === null ? (alias.spec.fallbacks ?? []) : [],
     cache: alias.spec.cache,

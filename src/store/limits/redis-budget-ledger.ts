@@ -34,8 +34,9 @@ export interface RedisBudgetLedgerOptions {
 
 /**
  * Budgets in Redis, shared by every replica: one EVALSHA per operation over all the lines' keys,
- * with the server's TIME as the clock for reservation expiry (see budget-ledger-lua.ts for the key
- * layout). Keys are `<namespace>:budget:{line,holds}:<key>` and `<namespace>:budget:reservation:<id>`.
+ * with the server's TIME as the clock for reservation expiry; window ends (resetAt) come from the
+ * caller's clock. Keys are `<namespace>:budget:line:<key>`, `<namespace>:budget:holds:<key>` and
+ * `<namespace>:budget:reservation:<id>` (layout in budget-ledger-lua.ts).
  *
  * The scripts touch several keys, so on Redis Cluster every line of a call would have to hash to
  * one slot; this adapter targets a single primary (with replicas), like RedisCache.
@@ -101,7 +102,7 @@ export class RedisBudgetLedger implements BudgetLedger {
     signal?.throwIfAborted();
     assertValidActual(actual);
     const args = this.#reservationKeys(reservation);
-    args.push(reservation.id, actual, this.#ttlMs, this.#graceMs, reservation.expiresAt);
+    args.push(reservation.id, actual, this.#ttlMs, this.#graceMs, reservation.expiresAt, reservation.amount);
     for (const line of reservation.lines) args.push(resetArg(line.resetAt));
     return (await this.#settle(...args)) === 1;
   }
@@ -109,7 +110,7 @@ export class RedisBudgetLedger implements BudgetLedger {
   async release(reservation: Reservation, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
     const args = this.#reservationKeys(reservation);
-    args.push(reservation.id);
+    args.push(reservation.id, reservation.amount);
     return (await this.#release(...args)) === 1;
   }
 

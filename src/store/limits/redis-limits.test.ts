@@ -104,7 +104,7 @@ describe.skipIf(!TEST_REDIS_URL)('redis', () => {
     const prefix = `${RUN_NAMESPACE}:budget`;
     expect(await raw.pexpiretime(`${prefix}:line:${line.key}`)).toBe(line.resetAt + 5_000);
     expect(await raw.pexpiretime(`${prefix}:holds:${line.key}`)).toBe(line.resetAt + 5_000);
-    expect(await raw.zscore(`${prefix}:holds:${line.key}`, result.reservation.id)).toBe(
+    expect(await raw.zscore(`${prefix}:holds:${line.key}`, `10:${result.reservation.id}`)).toBe(
       String(result.reservation.expiresAt),
     );
     const recordTtl = await raw.pttl(`${prefix}:reservation:${result.reservation.id}`);

@@ -10,7 +10,7 @@ import {
   defineScript,
   keyPrefix,
   type LimitsRedisClient,
-  LUA_NUMBER_HELPERS,
+  LUA_NOW_MS,
   type RedisLimitsConnectOptions,
   type RedisScript,
   unexpectedReply,
@@ -28,7 +28,7 @@ export interface RedisRateLimiterOptions {
  * clocks agree. A refused take writes nothing. After a take the key expires when the bucket would
  * be full again: a missing key is a full bucket, so idle keys vanish without changing anything.
  */
-const TAKE_LUA = `${LUA_NUMBER_HELPERS}
+const TAKE_LUA = `${LUA_NOW_MS}
 local capacity = tonumber(ARGV[1])
 local per_ms = tonumber(ARGV[2]) / 1000
 local cost = tonumber(ARGV[3])
@@ -52,8 +52,8 @@ if cost > capacity then return {0, remaining, -1} end
 if tokens + epsilon < cost then return {0, remaining, math.ceil((cost - tokens - epsilon) / per_ms)} end
 if cost == 0 then return {1, remaining, 0} end
 tokens = math.max(0, tokens - cost)
-redis.call('HSET', KEYS[1], 'tokens', exact(tokens), 'ts', exact(updated))
-redis.call('PEXPIRE', KEYS[1], int(math.max(1, math.ceil((capacity - tokens) / per_ms))))
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', updated)
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity - tokens) / per_ms)))
 return {1, math.floor(tokens + epsilon), 0}
 `;
 
@@ -61,8 +61,8 @@ return {1, math.floor(tokens + epsilon), 0}
  * Rate limits in Redis, shared by every replica: one EVALSHA per take. Keys are
  * `<namespace>:rate:<key>`.
  *
- * Construct it over a client you own (`new RedisRateLimiter(client)`, for example the connection a
- * RedisCache uses; `close()` then leaves the client open), or let it connect (`connect`, and
+ * Construct it over a client you own (`new RedisRateLimiter(client)`, for example one connection
+ * shared by the Redis adapters; `close()` then leaves the client open), or let it connect (`connect`, and
  * `close()` quits the connection). The AbortSignal is checked before the script is sent; once sent,
  * the script runs to completion, since a take cannot be half-undone.
  */
@@ -89,8 +89,11 @@ export class RedisRateLimiter implements RateLimiter {
     signal?.throwIfAborted();
     assertValidTake(rule, cost);
     const reply = await this.#take(1, this.#prefix + key, rule.capacity, rule.refillPerSecond, cost);
-    if (!Array.isArray(reply) || reply.length !== 3) throw unexpectedReply('RateTake', reply);
-    const [allowed, remaining, retryAfterMs] = reply as [number, number, number];
+    if (!Array.isArray(reply)) throw unexpectedReply('RateTake', reply);
+    const [allowed, remaining, retryAfterMs] = reply as unknown[];
+    if (typeof remaining !== 'number' || typeof retryAfterMs !== 'number') {
+      throw unexpectedReply('RateTake', reply);
+    }
     return { allowed: allowed === 1, remaining, retryAfterMs, limit: rule.capacity };
   }
 

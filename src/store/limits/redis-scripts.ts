@@ -43,10 +43,11 @@ export function keyPrefix(namespace: string | undefined): string {
   return resolved ? `${resolved}:` : '';
 }
 
-/** Lua numbers print with 14 significant digits by default; these keep integers and fractions exact. */
-export const LUA_NUMBER_HELPERS = `
-local function int(x) return string.format('%d', x) end
-local function exact(x) return string.format('%.17g', x) end
+/**
+ * The server's clock in epoch ms, with its microseconds. Numbers passed to redis.call are written
+ * with 17 significant digits (`%.17g`), so fractions and integers below 1e17 round-trip exactly.
+ */
+export const LUA_NOW_MS = `
 local function now_ms()
   local time = redis.call('TIME')
   return tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
