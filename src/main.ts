@@ -1,11 +1,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createApp, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
+import { createApp, gatewayLane, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
 import { AuditLog } from './audit/index.ts';
 import type { Config } from './config/index.ts';
-import { durationToMs, VERSION } from './contracts/index.ts';
+import { VERSION } from './contracts/index.ts';
 import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
 import { PiiMasker } from './guard/index.ts';
 import {
@@ -16,15 +15,7 @@ import {
   JoseJwtVerifier,
   type JwtOptions,
 } from './identity/index.ts';
-import {
-  type AgentCatalog,
-  type AgentDirectory,
-  type Governance,
-  RunEventFeed,
-  RunExecutor,
-  RunService,
-  Worker,
-} from './orchestrator/index.ts';
+import type { Worker } from './orchestrator/index.ts';
 import {
   AgentCatalogService,
   AgentService,
@@ -34,19 +25,10 @@ import {
   ModelBackendService,
   PolicyService,
 } from './registry/index.ts';
-import {
-  type AgentRuntime,
-  checkWorkflowExpressions,
-  DEFAULT_MODEL_TIMEOUT_MS,
-  type ModelTarget,
-  OpenAICompatibleModelClient,
-  ReactRuntime,
-  WorkflowRuntime,
-} from './runtime/index.ts';
+import { checkWorkflowExpressions } from './runtime/index.ts';
 import {
   type Cache,
   type Database,
-  DatabaseSignals,
   MemoryCache,
   migrateToLatest,
   openDatabase,
@@ -55,19 +37,16 @@ import {
   SqlCredentialLookup,
   SqlIdentityTransactions,
   SqlRegistryTransactions,
-  SqlRunQueue,
-  SqlRunStore,
   SqlTenantStore,
 } from './store/index.ts';
-import { BuiltinToolInvoker } from './tools/index.ts';
 import {
   checkPolicySpec,
   createLogger,
-  PseudonymizingModelClient,
   readinessCheck,
   wireCredentials,
   wireGateway,
   wireGovernance,
+  wireRuns,
 } from './wiring/index.ts';
 
 type Governed = Awaited<ReturnType<typeof wireGovernance>>;
@@ -269,7 +248,15 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       bodyLimitBytes: config.bodyLimitBytes,
       version: VERSION,
     });
-    server = await startServer(app, config.host, config.port);
+    server = await startServer(app, config.host, config.port, [
+      gatewayLane({
+        authenticator,
+        gateway: gateway.gateway,
+        logger,
+        ids,
+        bodyLimitBytes: config.bodyLimitBytes,
+      }),
+    ]);
     // Workers start once the port is ours: a failed start never leaves runs half-claimed.
     worker = runsWorker;
     await worker?.start();
@@ -330,70 +317,5 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     throw error;
   }
 }
-
-/** Durable runs: the store, queue and signals over the database, the runtimes, the worker. */
-function wireRuns(
-  database: Database,
-  catalogService: AgentCatalogService,
-  modelBackends: ModelBackendService,
-  clock: Clock,
-  ids: IdGenerator,
-  logger: Logger,
-  config: Config,
-  governance: Governance,
-) {
-  const store = new SqlRunStore(database.db, database.schema);
-  const queue = new SqlRunQueue(database.db, database.schema);
-  const signals = new DatabaseSignals(database);
-  const feed = new RunEventFeed(store, signals);
-  const directory: AgentDirectory = {
-    versionFor: (tenantId, name, version) => catalogService.runnableVersion(tenantId, name, version),
-  };
-  const catalog: AgentCatalog = {
-    spec: (tenantId, name, version) => catalogService.specOf(tenantId, name, version),
-    modelTarget: async (tenantId, backend): Promise<ModelTarget | null> => {
-      const spec = await modelBackends.find(tenantId, backend);
-      if (!spec) return null;
-      return {
-        backend,
-        endpoint: spec.endpoint,
-        timeoutMs: spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS,
-        ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}),
-        ...(spec.trust === 'external' ? { external: true } : {}),
-      };
-    },
-  };
-  const models = new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({}));
-  const tools = new BuiltinToolInvoker();
-  const workflow = new WorkflowRuntime({ models, tools });
-  const runtimes: Record<'react' | 'workflow', AgentRuntime> = {
-    react: new ReactRuntime(models, tools),
-    workflow: {
-      execute: (ctx, agent) =>
-        workflow.execute(ctx, agent.spec as Parameters<WorkflowRuntime['execute']>[1], {
-          tools: agent.tools,
-          ...(agent.model ? { model: agent.model } : {}),
-        }),
-    },
-  };
-  const executor = new RunExecutor({
-    queue,
-    catalog,
-    tools,
-    runtimes,
-    clock,
-    logger,
-    leaseMs: config.workerLeaseMs,
-    governance,
-  });
-  const worker = new Worker(queue, signals, executor, logger, {
-    id: `${hostname()}:${process.pid}:${ids.next().slice(-6)}`,
-    concurrency: config.workerConcurrency,
-    leaseMs: config.workerLeaseMs,
-    pollMs: config.workerPollMs,
-  });
-  return { service: new RunService(store, directory, feed, clock, ids), worker, feed };
-}
-
 export { type Config, loadConfig } from './config/index.ts';
 export { VERSION } from './contracts/index.ts';

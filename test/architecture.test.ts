@@ -53,6 +53,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'registry',
     'runtime',
     'store',
+    'tools',
   ],
   'main.ts': [
     'api',

@@ -1,7 +1,8 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { AppEnv } from './context.ts';
+import type { NativeLane } from './gateway-lane.ts';
 
 export interface RunningServer {
   /** The bound port (useful with port 0). */
@@ -14,12 +15,25 @@ export interface RunningServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-/** Serves the app over node:http; resolves once listening. */
-export function startServer(app: Hono<AppEnv>, host: string, port: number): Promise<RunningServer> {
+/**
+ * Serves the app over node:http; resolves once listening. Each native lane is offered every request
+ * first (in order) and serves the ones it claims; the rest go to the app.
+ */
+export function startServer(
+  app: Hono<AppEnv>,
+  host: string,
+  port: number,
+  lanes: readonly NativeLane[] = [],
+): Promise<RunningServer> {
+  const createLaneServer = ((options: ServerOptions, listener: RequestListener) =>
+    createServer(options, (request, response) => {
+      for (const lane of lanes) if (lane(request, response)) return;
+      listener(request, response);
+    })) as typeof createServer;
   return new Promise((resolve, reject) => {
     let server: ServerType;
     const onError = (error: Error) => reject(error);
-    server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+    server = serve({ fetch: app.fetch, hostname: host, port, createServer: createLaneServer }, (info) => {
       const http = server as Server;
       http.off('error', onError);
       resolve({

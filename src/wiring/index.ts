@@ -5,3 +5,4 @@ export { createLogger } from './logger.ts';
 export { checkPolicySpec } from './policy-check.ts';
 export { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
 export { readinessCheck } from './readiness.ts';
+export { wireRuns } from './runs.ts';

@@ -1,0 +1,91 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import { durationToMs } from '../contracts/index.ts';
+import type { Clock, IdGenerator } from '../core/index.ts';
+import { PiiMasker } from '../guard/index.ts';
+import {
+  type AgentCatalog,
+  type AgentDirectory,
+  type Governance,
+  RunEventFeed,
+  RunExecutor,
+  RunService,
+  Worker,
+} from '../orchestrator/index.ts';
+import type { AgentCatalogService, ModelBackendService } from '../registry/index.ts';
+import {
+  type AgentRuntime,
+  DEFAULT_MODEL_TIMEOUT_MS,
+  type ModelTarget,
+  OpenAICompatibleModelClient,
+  ReactRuntime,
+  WorkflowRuntime,
+} from '../runtime/index.ts';
+import { type Database, DatabaseSignals, SqlRunQueue, SqlRunStore } from '../store/index.ts';
+import { BuiltinToolInvoker } from '../tools/index.ts';
+import { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
+
+/** Durable runs: the store, queue and signals over the database, the runtimes, the worker. */
+export function wireRuns(
+  database: Database,
+  catalogService: AgentCatalogService,
+  modelBackends: ModelBackendService,
+  clock: Clock,
+  ids: IdGenerator,
+  logger: Logger,
+  config: Config,
+  governance: Governance,
+) {
+  const store = new SqlRunStore(database.db, database.schema);
+  const queue = new SqlRunQueue(database.db, database.schema);
+  const signals = new DatabaseSignals(database);
+  const feed = new RunEventFeed(store, signals);
+  const directory: AgentDirectory = {
+    versionFor: (tenantId, name, version) => catalogService.runnableVersion(tenantId, name, version),
+  };
+  const catalog: AgentCatalog = {
+    spec: (tenantId, name, version) => catalogService.specOf(tenantId, name, version),
+    modelTarget: async (tenantId, backend): Promise<ModelTarget | null> => {
+      const spec = await modelBackends.find(tenantId, backend);
+      if (!spec) return null;
+      return {
+        backend,
+        endpoint: spec.endpoint,
+        timeoutMs: spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS,
+        ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}),
+        ...(spec.trust === 'external' ? { external: true } : {}),
+      };
+    },
+  };
+  const models = new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({}));
+  const tools = new BuiltinToolInvoker();
+  const workflow = new WorkflowRuntime({ models, tools });
+  const runtimes: Record<'react' | 'workflow', AgentRuntime> = {
+    react: new ReactRuntime(models, tools),
+    workflow: {
+      execute: (ctx, agent) =>
+        workflow.execute(ctx, agent.spec as Parameters<WorkflowRuntime['execute']>[1], {
+          tools: agent.tools,
+          ...(agent.model ? { model: agent.model } : {}),
+        }),
+    },
+  };
+  const executor = new RunExecutor({
+    queue,
+    catalog,
+    tools,
+    runtimes,
+    clock,
+    logger,
+    leaseMs: config.workerLeaseMs,
+    governance,
+  });
+  const worker = new Worker(queue, signals, executor, logger, {
+    id: `${hostname()}:${process.pid}:${ids.next().slice(-6)}`,
+    concurrency: config.workerConcurrency,
+    leaseMs: config.workerLeaseMs,
+    pollMs: config.workerPollMs,
+  });
+  return { service: new RunService(store, directory, feed, clock, ids), worker, feed };
+}
