@@ -253,7 +253,6 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         authenticator,
         gateway: gateway.gateway,
         logger,
-        ids,
         bodyLimitBytes: config.bodyLimitBytes,
       }),
     ]);

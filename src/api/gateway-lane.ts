@@ -1,6 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { IdGenerator } from '../core/index.ts';
 import {
   type CallOptions,
   ChatCompletionRequestSchema,
@@ -26,7 +26,6 @@ export interface GatewayLaneDeps {
   authenticator: Authenticator;
   gateway: ModelGateway;
   logger: Logger;
-  ids: IdGenerator;
   bodyLimitBytes: number;
 }
 
@@ -59,7 +58,7 @@ async function serve(
 ): Promise<void> {
   const started = performance.now();
   const incoming = request.headers['x-request-id'];
-  const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : deps.ids.next();
+  const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
   const aborted = new AbortController();
   response.once('close', () => {
     if (!response.writableFinished) aborted.abort(new Error('client disconnected'));

@@ -34,6 +34,7 @@ export const BACKEND_BUSY = 'backend_busy';
 export class UpstreamPool {
   readonly #agents: HttpAgents = createKeepAliveAgents();
   readonly #limiters = new Map<string, ConcurrencyLimiter>();
+  readonly #urls = new Map<string, URL>();
   readonly #maxResponseBytes: number;
 
   constructor(maxResponseBytes: number) {
@@ -55,8 +56,7 @@ export class UpstreamPool {
   ): Promise<Exchange> {
     const { spec, name } = backend;
     const timeoutMs = timeoutOf(backend);
-    const cancelled = new AbortController();
-    const call = new CallScope(AbortSignal.any([signal, cancelled.signal]), timeoutMs);
+    const call = new CallScope(signal, timeoutMs);
     let release: () => void = () => undefined;
     const close = () => {
       call.dispose();
@@ -65,7 +65,7 @@ export class UpstreamPool {
     try {
       if (spec.maxConcurrency !== undefined) release = await this.#acquire(backend, call.signal);
       const headers: OutgoingHttpHeaders = { accept: streaming ? 'text/event-stream' : 'application/json' };
-      const url = new URL(`${spec.endpoint.replace(/\/+$/, '')}${path}`);
+      const url = this.#url(spec.endpoint, path);
       const response = await postJson(url, body, headers, this.#agents, call.signal);
       const status = response.statusCode ?? 0;
       if (status < 200 || status >= 300) {
@@ -80,7 +80,7 @@ export class UpstreamPool {
               { retryAfterMs: after, cause: error.cause },
             );
       }
-      return { response, call, cancel: () => cancelled.abort(new Error('client disconnected')), close };
+      return { response, call, cancel: () => call.cancel(new Error('client disconnected')), close };
     } catch (error) {
       close();
       throw upstreamCallError(name, error, call, timeoutMs);
@@ -96,6 +96,18 @@ export class UpstreamPool {
         throw upstreamCallError(backend.name, error, call, timeoutOf(backend));
       throw malformedUpstream(backend.name, (error as Error).message);
     }
+  }
+
+  /** Parsed once per endpoint and path: `new URL` costs more than the rest of the request line. */
+  #url(endpoint: string, path: string): URL {
+    const key = endpoint + path;
+    let url = this.#urls.get(key);
+    if (!url) {
+      url = new URL(`${endpoint.replace(/\/+$/, '')}${path}`);
+      if (this.#urls.size >= 10_000) this.#urls.clear();
+      this.#urls.set(key, url);
+    }
+    return url;
   }
 
   /** Closes idle keep-alive sockets to backends. */

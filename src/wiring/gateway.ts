@@ -94,7 +94,8 @@ export async function wireGateway(deps: {
     loadCatalog(deps.modelBackends, deps.modelAliases, tenantId, signal),
   );
   await catalog.listen(deps.database, channelsFor(deps.database.schema).models);
-  const batcher = new AuditBatcher(deps.audit);
+  // The caller never waits for these records: let them gather for 20 ms into one transaction.
+  const batcher = new AuditBatcher(deps.audit, 20);
   const record = (invocation: GatewayInvocation) => {
     batcher
       .append(invocation.tenantId, [

@@ -55,6 +55,11 @@ export class CallScope {
     this.#timer = setTimeout(() => this.#expire(), this.#timeoutMs);
   }
 
+  /** Aborts the call (e.g. its consumer went away) with `reason`; not a timeout, not the caller's. */
+  cancel(reason: unknown): void {
+    this.#controller.abort(reason);
+  }
+
   dispose(): void {
     clearTimeout(this.#timer);
     this.#callerSignal.removeEventListener('abort', this.#onCallerAbort);
