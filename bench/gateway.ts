@@ -1,185 +1,197 @@
 /**
- * Added latency of the model gateway (first slice: auth, model resolution, pass-through, audit)
- * over calling the upstream directly. The upstream is an instant stub (node:http, a fixed chat
- * completion) in a child process; the platform runs as `actl serve` (PGlite) in another, pinned to
- * core 0; the stub and autocannon share core 1. Both targets are measured in the same run,
- * non-streaming, at concurrency 1 and 50; `GET /api/v1/whoami` shows what authentication alone costs.
- * Usage:
- *   npx tsx bench/gateway.ts [--seconds=5]
+ * The model gateway's added latency and throughput over calling the upstream directly, side by
+ * side with Portkey's open-source gateway in the same run, against the same instant stub upstream.
+ * The governed path is on: API-key auth, a policy with a budget and a rate limit (both far above
+ * the load), the response cache consulted (requests are not deterministic, so it misses), one
+ * audit record per call. Gateways run pinned to core 0 (one at a time under load); the stub and the
+ * load generator share core 1.
+ *
+ *   npx tsx bench/gateway.ts [--seconds=5] [--store=pglite|postgres] [--no-portkey] [--streams=1000]
+ *
+ * `--store=postgres` runs the platform against the PostgreSQL server and Redis (the team setup):
+ * AGENTICAI_TEST_DATABASE_URL / AGENTICAI_TEST_REDIS_URL, default the local ones.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
+import pg from 'pg';
+import {
+  freePort,
+  hasTaskset,
+  holdStreams,
+  load,
+  pinned,
+  portkeyScript,
+  type Row,
+  STUB,
+  stop,
+  streamLoad,
+  type Target,
+  waitFor,
+} from './gateway-support.ts';
 
-const SECONDS = Number(process.argv.find((a) => a.startsWith('--seconds='))?.split('=')[1] ?? 5);
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const SECONDS = Number(arg('seconds') ?? 5);
+const STORE = arg('store') ?? 'pglite';
+const STREAMS = Number(arg('streams') ?? 1000);
+const PORTKEY = !process.argv.includes('--no-portkey');
 const KEY = 'ak_bench_0123456789abcdefghijklmnop';
 const root = new URL('..', import.meta.url).pathname;
-const hasTaskset = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const databaseUrl = process.env.AGENTICAI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const redisUrl = process.env.AGENTICAI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const schema = `bench_gateway_${process.pid}`;
 
-/** The stub upstream: answers every POST with the same completion, at once. */
-const STUB = `
-const http = require('node:http');
-const body = JSON.stringify({
-  id: 'chatcmpl-stub', object: 'chat.completion', created: 1700000000, model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 },
-});
-http.createServer((request, response) => {
-  request.resume();
-  request.on('end', () => {
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    response.end(body);
+const chat = (model: string, stream: boolean) =>
+  JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Say ok.' }],
+    max_tokens: 4,
+    ...(stream ? { stream: true } : {}),
   });
-}).listen(Number(process.argv[1]), '127.0.0.1', () => process.send && process.send('ready'));
-`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+async function startPlatform(port: number, dataDir: string): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, AGENTICAI_BOOTSTRAP_ADMIN_KEY: KEY };
+  if (STORE === 'postgres')
+    Object.assign(env, {
+      AGENTICAI_DATABASE_URL: databaseUrl,
+      AGENTICAI_DATABASE_SCHEMA: schema,
+      AGENTICAI_REDIS_URL: redisUrl,
     });
-  });
+  const server = pinned(
+    0,
+    ['bin/actl', 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
+    { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  await waitFor(`http://127.0.0.1:${port}/healthz`, server);
+  return server;
 }
 
-function pinned(core: number, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return hasTaskset
-    ? spawn('taskset', ['-c', String(core), process.execPath, ...args], options)
-    : spawn(process.execPath, args, options);
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-interface Row {
-  target: string;
-  connections: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(target: string, url: string, connections: number, body?: string): Promise<Row> {
-  const latencies: number[] = [];
-  const starts = new Map<unknown, number>();
-  const result = await autocannon({
-    url,
-    connections,
-    duration: SECONDS,
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body }),
-    setupClient: (client: { on: (event: string, fn: (...args: unknown[]) => void) => void }) => {
-      client.on('request', () => starts.set(client, performance.now()));
-      client.on('response', () => {
-        const began = starts.get(client);
-        if (began !== undefined) latencies.push(performance.now() - began);
-      });
-    },
-  } as never);
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  const r = result as unknown as { requests: { average: number }; non2xx: number; errors: number };
-  return {
-    target,
-    connections,
-    rps: r.requests.average,
-    p50: at(0.5),
-    p99: at(0.99),
-    errors: r.non2xx + r.errors,
-  };
-}
-
-const dataDir = mkdtempSync(join(tmpdir(), 'agenticai-bench-gateway-'));
-const stubPort = await freePort();
-const port = await freePort();
-const stub = pinned(1, ['-e', STUB, String(stubPort)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-const server = pinned(
-  0,
-  ['bin/actl', 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
-  {
-    cwd: root,
-    env: { ...process.env, AGENTICAI_BOOTSTRAP_ADMIN_KEY: KEY },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
-const base = `http://127.0.0.1:${port}`;
-const upstream = `http://127.0.0.1:${stubPort}/v1`;
-try {
-  await Promise.all([waitFor(`${base}/healthz`, server), waitFor(`${upstream}/models`, stub)]);
-  const created = await fetch(`${base}/api/v1/model-backends`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
+async function configure(base: string, upstream: string): Promise<void> {
+  const items = [
+    {
       apiVersion: 'agenticai.dev/v1alpha1',
       kind: 'ModelBackend',
       metadata: { name: 'stub' },
-      spec: { type: 'openai-compatible', endpoint: upstream, models: ['m'] },
-    }),
-  });
-  if (created.status !== 201)
-    throw new Error(`creating the backend: ${created.status} ${await created.text()}`);
-  const body = (model: string) =>
-    JSON.stringify({ model, messages: [{ role: 'user', content: 'Say ok.' }], max_tokens: 4 });
-  // Warm both paths (JIT, keep-alive sockets, PGlite caches) before measuring.
-  await load('warm-up', `${base}/v1/chat/completions`, 10, body('stub/m'));
-  const rows: Row[] = [];
-  for (const connections of [1, 50]) {
-    rows.push(await load('stub direct (anchor)', `${upstream}/chat/completions`, connections, body('m')));
-    rows.push(await load('through the gateway', `${base}/v1/chat/completions`, connections, body('stub/m')));
-  }
-  // What authentication alone costs on this server (an API-key lookup per request).
-  const auth = [
-    await load('GET /api/v1/whoami (auth only)', `${base}/api/v1/whoami`, 1),
-    await load('GET /api/v1/whoami (auth only)', `${base}/api/v1/whoami`, 50),
+      spec: { type: 'openai-compatible', endpoint: upstream, models: ['m', 'slow'], cost_per_1k: 0.001 },
+    },
+    {
+      apiVersion: 'agenticai.dev/v1alpha1',
+      kind: 'Policy',
+      metadata: { name: 'bench-limits' },
+      spec: {
+        budgets: [{ name: 'tenant-daily', scope: 'tenant', limit: 1e12 }],
+        rate_limits: [{ name: 'per-key', scope: 'principal', requests_per_minute: 10_000_000 }],
+      },
+    },
   ];
-  const f = (n: number) => n.toFixed(2);
-  console.log(
-    `\nModel gateway, non-streaming, ${SECONDS} s per row${hasTaskset ? ' (server core 0, stub + load core 1)' : ''}\n`,
-  );
-  console.log('| target | connections | req/s | p50 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const row of [...rows, ...auth])
-    console.log(
-      `| ${row.target} | ${row.connections} | ${Math.round(row.rps)} | ${f(row.p50)} | ${f(row.p99)} | ${row.errors} |`,
-    );
-  console.log('\n| connections | added p50 ms | added p99 ms | gateway / direct req/s |');
-  console.log('| ---: | ---: | ---: | ---: |');
-  for (let i = 0; i < rows.length; i += 2) {
-    const [direct, gateway] = [rows[i] as Row, rows[i + 1] as Row];
-    console.log(
-      `| ${direct.connections} | ${f(gateway.p50 - direct.p50)} | ${f(gateway.p99 - direct.p99)} | ${(gateway.rps / direct.rps).toFixed(3)} |`,
+  const applied = await fetch(`${base}/api/v1/apply`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ items }),
+  });
+  if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${await applied.text()}`);
+}
+
+const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+
+const dataDir = mkdtempSync(join(tmpdir(), 'agenticai-bench-gateway-'));
+const stubPort = await freePort();
+const stub = pinned(1, ['-e', STUB, String(stubPort)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+const upstream = `http://127.0.0.1:${stubPort}/v1`;
+const rows: Row[] = [];
+const holds: string[] = [];
+let platform: ChildProcess | undefined;
+let portkey: ChildProcess | undefined;
+try {
+  await waitFor(`${upstream}/models`, stub);
+  const direct: Target = {
+    name: 'stub direct (anchor)',
+    url: `${upstream}/chat/completions`,
+    headers: {},
+    body: (stream, model) => chat(model ?? 'm', stream),
+  };
+  const targets: Target[] = [direct];
+
+  const port = await freePort();
+  platform = await startPlatform(port, dataDir);
+  await configure(`http://127.0.0.1:${port}`, upstream);
+  const gateway: Target = {
+    name: `agenticai (${STORE})`,
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${KEY}` },
+    body: (stream, model) => chat(`stub/${model ?? 'm'}`, stream),
+  };
+  targets.push(gateway);
+
+  const script = PORTKEY ? portkeyScript(join(root, 'bench', '.portkey')) : null;
+  let portkeyTarget: Target | null = null;
+  if (script) {
+    const portkeyPort = await freePort();
+    portkey = pinned(0, [script, `--port=${portkeyPort}`, '--headless'], {
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    await waitFor(`http://127.0.0.1:${portkeyPort}/`, portkey);
+    portkeyTarget = {
+      name: 'Portkey 1.15.2',
+      url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+      headers: {
+        authorization: 'Bearer sk-stub',
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': upstream,
+      },
+      body: (stream, model) => chat(model ?? 'm', stream),
+    };
+    targets.push(portkeyTarget);
+  }
+
+  for (const target of targets) await load(target, 'warm-up', 2, { connections: 10 });
+  for (const target of targets) {
+    rows.push(await load(target, 'c=1', SECONDS, { connections: 1 }));
+    rows.push(await load(target, '200 rps', SECONDS, { connections: 20, rate: 200 }));
+    rows.push(await load(target, '1,000 rps', SECONDS, { connections: 50, rate: 1000 }));
+    rows.push(await load(target, 'max, 50 conn', SECONDS, { connections: 50 }));
+    rows.push(await streamLoad(target, SECONDS, 1));
+    rows.push(await streamLoad(target, SECONDS, 50));
+  }
+  for (const target of targets.slice(1)) {
+    const held = await holdStreams(target, STREAMS);
+    holds.push(
+      `| ${target.name} | ${STREAMS} | ${held.completed} | ${held.failed} | ${held.seconds.toFixed(1)} |`,
     );
   }
 } finally {
-  await Promise.all([stop(server), stop(stub)]);
+  await Promise.all([stop(platform), stop(portkey), stop(stub)]);
   rmSync(dataDir, { recursive: true, force: true });
+  if (STORE === 'postgres') {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    await client.query(`drop schema if exists ${schema} cascade`);
+    await client.end();
+  }
 }
+
+console.log(
+  `\nModel gateway, ${SECONDS} s per row${hasTaskset ? ' (gateways on core 0, stub + load on core 1)' : ''}, store ${STORE}\n`,
+);
+console.log('| target | load | req/s | p50 ms | p99 ms | errors |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+for (const row of rows)
+  console.log(
+    `| ${row.target} | ${row.mode} | ${Math.round(row.rps)} | ${f(row.p50)} | ${f(row.p99)} | ${row.errors} |`,
+  );
+console.log('\nAdded over the stub direct, same load (p50 / p99 ms; throughput ratio)\n');
+console.log('| target | load | added p50 | added p99 | req/s ÷ direct |');
+console.log('| --- | --- | ---: | ---: | ---: |');
+for (const row of rows) {
+  const anchor = rows.find((r) => r.target === 'stub direct (anchor)' && r.mode === row.mode);
+  if (!anchor || row === anchor) continue;
+  console.log(
+    `| ${row.target} | ${row.mode} | ${f(row.p50 - anchor.p50)} | ${f(row.p99 - anchor.p99)} | ${(row.rps / anchor.rps).toFixed(3)} |`,
+  );
+}
+console.log('\nConcurrent slow streams (20 chunks, 100 ms apart), all opened at once\n');
+console.log('| target | opened | completed | failed | seconds |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const line of holds) console.log(line);

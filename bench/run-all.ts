@@ -9,6 +9,8 @@ const BENCHES = [
   ['bench/pdp.ts'],
   ['bench/guard.ts'],
   ['bench/audit.ts', '--records=200000'],
+  ['bench/gateway.ts'],
+  ['bench/limits.ts'],
 ];
 
 let failed = 0;
