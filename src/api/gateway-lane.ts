@@ -71,6 +71,7 @@ async function serve(
     const options: CallOptions = {
       pin: header(request, 'x-model-id'),
       cacheControl: header(request, 'cache-control'),
+      sensitivity: sensitivityOf(header(request, 'x-sensitivity-level')),
     };
     const signal = aborted.signal;
     if (path === '/v1/embeddings') {
@@ -107,6 +108,18 @@ async function serve(
         'request',
       );
   }
+}
+
+/** `x-sensitivity-level`: 1 (public, the default), 2 (internal) or 3 (confidential). */
+function sensitivityOf(value: string | null): number {
+  if (value === null) return 1;
+  if (value === '1' || value === '2' || value === '3') return Number(value);
+  throw new GatewayError(400, {
+    message: 'x-sensitivity-level must be 1 (public), 2 (internal) or 3 (confidential)',
+    type: 'invalid_request_error',
+    param: 'x-sensitivity-level',
+    code: 'invalid_value',
+  });
 }
 
 function header(request: IncomingMessage, name: string): string | null {

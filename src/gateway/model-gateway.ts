@@ -1,14 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { durationToMs } from '../contracts/index.ts';
-import {
-  type CacheDecision,
-  cacheDecision,
-  type ResponseCache,
-  replayAsStream,
-  responseCacheKey,
-  StreamAssembler,
-} from './cache/index.ts';
+import { type ResponseCache, replayAsStream, StreamAssembler } from './cache/index.ts';
+import { CacheTier } from './cache-tier.ts';
 import { relayChatStream } from './chat-stream-relay.ts';
 import {
   ChatCompletionSchema,
@@ -33,6 +25,7 @@ import type {
 } from './ports.ts';
 import { type Opened, openRoute } from './route-attempts.ts';
 import { BackendHealth, type RouteTarget } from './routing/index.ts';
+import { type SemanticCacheStore, SemanticLayer } from './semantic-layer.ts';
 import { costOf, estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
 import { chatBody, embeddingsBody } from './upstream-bodies.ts';
 import { malformedUpstream } from './upstream-errors.ts';
@@ -49,6 +42,10 @@ export interface ModelGatewayOptions {
   governor?: UsageGovernor;
   /** The L1 / L2 response cache; absent, nothing is cached. */
   responseCache?: ResponseCache;
+  /** The L3 semantic cache's store; absent, aliases' `cache.semantic` is ignored. */
+  semanticStore?: SemanticCacheStore;
+  /** Told of cache failures (L3 embedding or store), which are otherwise misses. Must not throw. */
+  onCacheError?: (error: unknown) => void;
   /** How long a cached answer is served when the alias does not say; default 10 min. */
   cacheTtlMs?: number;
   /** Milliseconds on a monotonic clock: latency, breakers. */
@@ -64,6 +61,11 @@ export interface CallOptions {
   pin?: string | null;
   /** `Cache-Control` of the request. */
   cacheControl?: string | null;
+  /**
+   * `x-sensitivity-level` (1 public, 2 internal, 3 confidential; default 1): the level of the data
+   * in the prompt. A semantic-cache answer produced at a level is served only at that level or above.
+   */
+  sensitivity?: number;
 }
 
 /** How the answer was produced, for the response headers. */
@@ -95,8 +97,7 @@ export class ModelGateway {
   readonly #pseudonymizer: Pseudonymizer;
   readonly #audit: GatewayAudit;
   readonly #governor: UsageGovernor | undefined;
-  readonly #cache: ResponseCache | undefined;
-  readonly #cacheTtlMs: number;
+  readonly #caching: CacheTier;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #maxResponseBytes: number;
@@ -108,13 +109,24 @@ export class ModelGateway {
     this.#pseudonymizer = options.pseudonymizer;
     this.#audit = options.audit;
     this.#governor = options.governor;
-    this.#cache = options.responseCache;
-    this.#cacheTtlMs = options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
     this.#now = options.now ?? (() => performance.now());
     this.#random = options.random ?? Math.random;
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#pool = new UpstreamPool(this.#maxResponseBytes);
     this.health = new BackendHealth({ now: this.#now });
+    const onCacheError = options.onCacheError ?? (() => undefined);
+    const semantic = options.semanticStore
+      ? new SemanticLayer(
+          options.semanticStore,
+          (caller, model, text, signal) => this.#embed(caller, model, text, signal),
+          onCacheError,
+        )
+      : undefined;
+    this.#caching = new CacheTier(
+      options.responseCache,
+      semantic,
+      options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS,
+    );
   }
 
   /** The caller's models: aliases first, then `backend/model`, each in name order. */
@@ -144,39 +156,28 @@ export class ModelGateway {
       started,
     );
 
-    const decision: CacheDecision | null =
-      this.#cache && route.cache?.enabled !== false ? cacheDecision(request, options.cacheControl) : null;
-    const cacheable = decision !== null && (decision.read || decision.write);
-    const key = cacheable
-      ? responseCacheKey({ tenantId: caller.tenantId, model: request.model, request })
-      : '';
-    if (decision?.read && this.#cache) {
-      const hit = await this.#cache.get(key, signal);
-      if (hit) {
-        const level = `hit-${hit.level}`;
-        hit.completion.model = request.model;
-        const served = { model: String(hit.completion.x_served_by ?? route.requested), cache: level };
-        delete hit.completion.x_served_by;
-        record.done({
-          status: 200,
-          error: null,
-          usage: null,
-          model: served.model,
-          cache: level,
-          attempts: 0,
-          costUsd: 0,
-        });
-        return streaming
-          ? {
-              kind: 'stream',
-              stream: replayAsStream(hit.completion, { includeUsage, model: request.model }),
-              served,
-            }
-          : { kind: 'json', body: hit.completion, served };
-      }
+    const plan = await this.#caching.lookup(caller, request, route, options, signal);
+    if (plan.hit) {
+      const { completion, level, servedBy } = plan.hit;
+      const served = { model: servedBy, cache: level };
+      record.done({
+        status: 200,
+        error: null,
+        usage: null,
+        model: servedBy,
+        cache: level,
+        attempts: 0,
+        costUsd: 0,
+      });
+      return streaming
+        ? {
+            kind: 'stream',
+            stream: replayAsStream(completion, { includeUsage, model: request.model }),
+            served,
+          }
+        : { kind: 'json', body: completion, served };
     }
-    const cacheLevel = cacheable ? 'miss' : null;
-    const ttlMs = route.cache?.ttl ? durationToMs(route.cache.ttl) : this.#cacheTtlMs;
+    const cacheLevel = plan.level;
 
     const hold = await this.#governor?.reserve(
       caller,
@@ -214,7 +215,7 @@ export class ModelGateway {
     };
     const served = { model: target.id, cache: cacheLevel };
     if (streaming && isEventStream(exchange.response)) {
-      const assembler = decision?.write ? new StreamAssembler() : null;
+      const assembler = plan.write ? new StreamAssembler() : null;
       return {
         kind: 'stream',
         served,
@@ -231,7 +232,7 @@ export class ModelGateway {
             exchange.close();
             settle(usage, error, 200);
             const assembled = error === null ? assembler?.result() : null;
-            if (assembled) this.#store(key, assembled, target, ttlMs);
+            if (assembled) this.#caching.store(plan, assembled, target.id, caller.tenantId);
           },
         }),
       };
@@ -244,7 +245,7 @@ export class ModelGateway {
       completion.model = request.model;
       if (session) for (const choice of completion.choices) restoreMessage(choice.message, session);
       settle(usageOf(completion.usage), null, 200);
-      if (decision?.write) this.#store(key, completion, target, ttlMs);
+      this.#caching.store(plan, completion, target.id, caller.tenantId);
       return { kind: 'json', body: completion, served };
     } catch (error) {
       hold?.release();
@@ -320,6 +321,15 @@ export class ModelGateway {
     }
   }
 
+  /** A prompt's embedding, through the gateway's own embeddings route (routed, limited, audited). */
+  async #embed(caller: GatewayCaller, model: string, text: string, signal: AbortSignal): Promise<number[]> {
+    const { body } = await this.embeddings(caller, { model, input: text }, signal);
+    const vector = (body.data as { embedding?: unknown }[] | undefined)?.[0]?.embedding;
+    if (!Array.isArray(vector) || !vector.every((value) => typeof value === 'number'))
+      throw new Error(`embedding model ${model} answered no float vector`);
+    return vector as number[];
+  }
+
   /** Closes idle keep-alive sockets to backends. */
   close(): void {
     this.#pool.close();
@@ -360,18 +370,6 @@ export class ModelGateway {
       sessions.set(target.id, session);
     }
     return session;
-  }
-
-  #store(key: string, completion: Record<string, unknown>, target: RouteTarget, ttlMs: number): void {
-    if (!this.#cache) return;
-    // Some servers leave out `id` or `created`; a replay repeats them in every chunk.
-    const stored = {
-      id: `chatcmpl-${randomUUID()}`,
-      created: Math.floor(Date.now() / 1000),
-      ...completion,
-      x_served_by: target.id,
-    };
-    this.#cache.set(key, stored, ttlMs, AbortSignal.timeout(5_000)).catch(() => undefined);
   }
 }
 

@@ -90,6 +90,17 @@ export interface ModelAliasesTable {
   updated_at: Timestamp;
 }
 
+export interface SemanticCacheTable {
+  id: string;
+  tenant_id: string;
+  scope: string;
+  sensitivity: number;
+  embedding: number[];
+  completion: Json;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface SessionsTable {
   id: string;
   tenant_id: string;
@@ -254,6 +265,7 @@ export interface DB {
   agent_versions: AgentVersionsTable;
   model_backends: ModelBackendsTable;
   model_aliases: ModelAliasesTable;
+  semantic_cache: SemanticCacheTable;
   sessions: SessionsTable;
   session_messages: SessionMessagesTable;
   runs: RunsTable;
@@ -274,6 +286,7 @@ export const TENANT_TABLES = [
   'agent_versions',
   'model_backends',
   'model_aliases',
+  'semantic_cache',
   'sessions',
   'session_messages',
   'runs',

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
+import { uuidv7Ids } from '../core/index.ts';
 import {
   type GatewayAlias,
   type GatewayBackend,
@@ -19,6 +20,7 @@ import {
   MemoryRateLimiter,
   RedisBudgetLedger,
   RedisRateLimiter,
+  SqlSemanticCache,
 } from '../store/index.ts';
 import { AuditBatcher } from './audit-batcher.ts';
 import { CachedModelCatalog } from './model-catalog.ts';
@@ -144,6 +146,8 @@ export async function wireGateway(deps: {
     },
     audit: record,
     responseCache,
+    semanticStore: new SqlSemanticCache(deps.database.db, uuidv7Ids),
+    onCacheError: (error) => deps.logger.warn({ err: error }, 'semantic cache (L3) unavailable'),
     governor,
   });
   return {

@@ -3,6 +3,7 @@ export {
   type CacheDecision,
   type CacheDecisionReason,
   cacheDecision,
+  canonicalJson,
   KEYED_REQUEST_FIELDS,
   type ResponseCacheKeyInput,
   responseCacheKey,

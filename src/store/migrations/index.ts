@@ -4,6 +4,7 @@ import * as runs from './0002-runs.ts';
 import * as audit from './0003-audit.ts';
 import * as governance from './0004-governance.ts';
 import * as modelAliases from './0005-model-aliases.ts';
+import * as semanticCache from './0006-semantic-cache.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-audit': audit,
   '0004-governance': governance,
   '0005-model-aliases': modelAliases,
+  '0006-semantic-cache': semanticCache,
 };
