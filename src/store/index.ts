@@ -29,6 +29,6 @@ export { SqlRegistryTransactions } from './registry-transactions.ts';
 export { SqlRunQueue } from './run-queue.ts';
 export { SqlRunStore } from './run-repository.ts';
 export { channelsFor, DatabaseSignals } from './run-signals.ts';
-export { cosine, type SemanticMatch, SqlSemanticCache } from './semantic-cache-repository.ts';
 export { type DB, TENANT_ROLE, TENANT_TABLES } from './schema.ts';
+export { cosine, type SemanticMatch, SqlSemanticCache } from './semantic-cache-repository.ts';
 export { inTenantTransaction, type Tx } from './tenant-scope.ts';

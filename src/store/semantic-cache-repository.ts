@@ -54,7 +54,7 @@ export class SqlSemanticCache {
       const similarity = cosine(embedding, row.embedding);
       if (!best || similarity > best.similarity)
         best = { completion: row.completion as Record<string, unknown>, similarity };
-    if (best) best.completion = readJson(CompletionSchema, best.completion, 'semantic cache answer');
+      if (best) best.completion = readJson(CompletionSchema, best.completion, 'semantic cache answer');
     }
     return best;
   }
