@@ -10,6 +10,7 @@ const BENCHES = [
   ['bench/guard.ts'],
   ['bench/audit.ts', '--records=200000'],
   ['bench/gateway.ts'],
+  ['bench/semantic-cache.ts'],
   ['bench/limits.ts'],
 ];
 

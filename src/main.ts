@@ -291,11 +291,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
             logger.info('shutting down: draining requests and runs');
             runs.feed.close();
             await governed?.close();
-            await gateway.close();
             await Promise.all([
               http.server?.close(config.shutdownTimeoutMs),
               worker?.stop(config.shutdownTimeoutMs),
             ]);
+            // After the last request: it may still add a record to the gateway's batch.
+            await gateway.close();
             await openCache.close();
             await database.close();
             logger.info('stopped');

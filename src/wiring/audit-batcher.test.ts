@@ -26,6 +26,19 @@ describe('AuditBatcher', () => {
     expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
+  it('lingers to gather records into one batch, and drains at once when asked', async () => {
+    const { log, batches } = recordingLog();
+    // An hour's linger: if drain did not cut it short, the test would time out.
+    const batcher = new AuditBatcher(log, 3_600_000);
+    const appended = ['a', 'b', 'c'].map((actor) => batcher.append('t1', [entry(actor)]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toEqual([]);
+
+    await batcher.drain();
+    await Promise.all(appended);
+    expect(batches).toEqual([['a', 'b', 'c']]);
+  });
+
   it('keeps tenants apart', async () => {
     const { log, batches } = recordingLog();
     const batcher = new AuditBatcher(log);

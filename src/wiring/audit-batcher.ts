@@ -14,6 +14,13 @@ interface Pending {
  */
 export class AuditBatcher {
   readonly #queues = new Map<string, { pending: Pending[]; flushing: boolean }>();
+  readonly #flushes = new Set<Promise<void>>();
+  /** Resolves lingering flushes at once: set by `drain`. */
+  #hurry: (() => void) | undefined;
+  #hurried: Promise<void> = new Promise((resolve) => {
+    this.#hurry = resolve;
+  });
+  #draining = false;
 
   /**
    * `lingerMs`: how long the first record of a batch waits for company before it is written. 0
@@ -34,13 +41,35 @@ export class AuditBatcher {
         this.#queues.set(tenantId, queue);
       }
       queue.pending.push({ entries, resolve, reject });
-      if (!queue.flushing) void this.#flush(tenantId, queue);
+      if (!queue.flushing) {
+        const flushing = this.#flush(tenantId, queue);
+        this.#flushes.add(flushing);
+        void flushing.finally(() => this.#flushes.delete(flushing));
+      }
     });
+  }
+
+  /**
+   * Writes everything queued now, without lingering, and resolves once it is committed (or has
+   * failed, which its callers were told). Call before the database closes: records still lingering
+   * would otherwise be lost.
+   */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    this.#hurry?.();
+    while (this.#flushes.size > 0) await Promise.allSettled([...this.#flushes]);
   }
 
   async #flush(tenantId: string, queue: { pending: Pending[]; flushing: boolean }): Promise<void> {
     queue.flushing = true;
-    if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+    if (this.lingerMs > 0 && !this.#draining) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise((resolve) => (timer = setTimeout(resolve, this.lingerMs))),
+        this.#hurried,
+      ]);
+      clearTimeout(timer);
+    }
     while (queue.pending.length > 0) {
       const batch: Pending[] = [];
       let size = 0;

@@ -61,7 +61,7 @@ async function loadCatalog(
 export interface GatewayWiring {
   gateway: ModelGateway;
   catalog: CachedModelCatalog;
-  /** Closes upstream connections and the limits' Redis connections. */
+  /** Writes the audit records still lingering, closes upstream and the limits' Redis connections. */
   close(): Promise<void>;
 }
 
@@ -154,6 +154,7 @@ export async function wireGateway(deps: {
     gateway,
     catalog,
     close: async () => {
+      await batcher.drain();
       gateway.close();
       await Promise.all([ledger.close(), limiter.close()]);
     },
