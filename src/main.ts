@@ -42,6 +42,7 @@ import {
 import {
   checkPolicySpec,
   createLogger,
+  type GatewayWiring,
   readinessCheck,
   wireCredentials,
   wireGateway,
@@ -114,6 +115,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let server: RunningServer | undefined;
   let worker: Worker | null = null;
   let governed: Governed | undefined;
+  let gateway: GatewayWiring | undefined;
   let generatedKeyFile: string | undefined;
   try {
     const applied = await migrateToLatest(database.db, database.schema);
@@ -170,10 +172,21 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       config,
     });
+    gateway = await wireGateway({
+      database,
+      modelBackends,
+      modelAliases,
+      masker: new PiiMasker({}),
+      audit,
+      logger,
+      sharedCache: config.redisUrl ? cache : null,
+      redisUrl: config.redisUrl,
+      livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
+    });
     const runs = wireRuns(
       database,
       new AgentCatalogService(registryTransactions),
-      modelBackends,
+      { backends: modelBackends, aliases: modelAliases, gateway: gateway.gateway },
       clock,
       ids,
       logger,
@@ -217,17 +230,6 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       );
       return platformHandle({ url: '', port: 0, server: null });
     }
-    const gateway = await wireGateway({
-      database,
-      modelBackends,
-      modelAliases,
-      masker: new PiiMasker({}),
-      audit,
-      logger,
-      sharedCache: config.redisUrl ? cache : null,
-      redisUrl: config.redisUrl,
-      livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
-    });
     const app = createApp({
       authenticator,
       agents,
@@ -241,7 +243,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       guards: governed.guards,
       audit,
-      gateway: gateway.gateway,
+      gateway: (gateway as GatewayWiring).gateway,
       readiness,
       logger,
       ids,
@@ -251,7 +253,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     server = await startServer(app, config.host, config.port, [
       gatewayLane({
         authenticator,
-        gateway: gateway.gateway,
+        gateway: (gateway as GatewayWiring).gateway,
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
       }),
@@ -296,7 +298,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
               worker?.stop(config.shutdownTimeoutMs),
             ]);
             // After the last request: it may still add a record to the gateway's batch.
-            await gateway.close();
+            await (gateway as GatewayWiring).close();
             await openCache.close();
             await database.close();
             logger.info('stopped');
@@ -309,6 +311,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await worker?.stop(0);
     await governed?.close();
     await server?.close(0);
+    await gateway?.close();
     await cache?.close();
     await database.close();
     if (generatedKeyFile && error instanceof Error) {

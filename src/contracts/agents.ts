@@ -21,7 +21,9 @@ export type AgentRuntime = (typeof AGENT_RUNTIMES)[number];
 
 export const AgentModelSchema = z
   .strictObject({
-    backend: NameSchema.describe('Name of a `kind: ModelBackend` (or, later, a gateway model alias)'),
+    backend: NameSchema.describe(
+      'Name of a `kind: ModelBackend` (called directly) or a `kind: ModelAlias` (called through the model gateway)',
+    ),
     name: z.string().min(1).max(256).describe('Model name the backend serves'),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: z.number().int().min(1).max(1_000_000).optional(),

@@ -179,11 +179,8 @@ export class ModelGateway {
     }
     const cacheLevel = plan.level;
 
-    const hold = await this.#governor?.reserve(
-      caller,
-      { tokens: estimate, usd: highestPrice(route.targets, estimate) },
-      signal,
-    );
+    const reserved = { tokens: estimate, usd: highestPrice(route.targets, estimate) };
+    const hold = await this.#governor?.reserve(caller, reserved, signal);
     const effective = hold?.degrade ? this.#degraded(catalog, route) : route;
     const sessions = new Map<string, PseudonymSession>();
     let opened: Opened;
@@ -209,8 +206,10 @@ export class ModelGateway {
     const session = sessions.get(target.id) ?? null;
     const settle = (usage: Usage | null, error: string | null, status: number) => {
       const costUsd = costOf(target.backend.spec, usage);
-      if (usage) hold?.settle({ tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd });
-      else hold?.release();
+      // No usage reported (or the stream broke first): charge the reservation, an upper bound.
+      hold?.settle(
+        usage ? { tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd } : reserved,
+      );
       record.done({ status, error, usage, model: target.id, cache: cacheLevel, attempts, costUsd });
     };
     const served = { model: target.id, cache: cacheLevel };
@@ -275,11 +274,8 @@ export class ModelGateway {
       false,
       started,
     );
-    const hold = await this.#governor?.reserve(
-      caller,
-      { tokens: estimate, usd: highestPrice(route.targets, estimate) },
-      signal,
-    );
+    const reserved = { tokens: estimate, usd: highestPrice(route.targets, estimate) };
+    const hold = await this.#governor?.reserve(caller, reserved, signal);
     const sessions = new Map<string, PseudonymSession>();
     let opened: Opened;
     try {
@@ -308,8 +304,9 @@ export class ModelGateway {
       parsed.value.model = request.model;
       const usage = usageOf(parsed.value.usage);
       const costUsd = costOf(target.backend.spec, usage);
-      if (usage) hold?.settle({ tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd });
-      else hold?.release();
+      hold?.settle(
+        usage ? { tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd } : reserved,
+      );
       record.done({ status: 200, error: null, usage, model: target.id, cache: null, attempts, costUsd });
       return { body: parsed.value, served: { model: target.id, cache: null } };
     } catch (error) {

@@ -22,7 +22,11 @@ export interface AgentCatalog {
   /** The spec of that version, or null if the agent or version is gone. */
   spec(tenantId: string, agent: string, version: number): Promise<AgentSpec | null>;
   /** The backend as a call target, or null if no ModelBackend has that name. */
-  modelTarget(tenantId: string, backend: string): Promise<ModelTarget | null>;
+  /**
+   * Where the run's model calls go: the agent's `model.backend` names a ModelBackend (called
+   * directly) or a ModelAlias (called through the gateway as this run). Null if neither exists.
+   */
+  modelTarget(run: RunRecord, backend: string): Promise<ModelTarget | null>;
 }
 
 export interface ExecutorDeps {
@@ -195,7 +199,7 @@ export class RunExecutor {
     } catch (error) {
       throw new RunSetupError(error instanceof Error ? error.message : String(error));
     }
-    const model = await this.deps.catalog.modelTarget(run.tenantId, spec.model.backend);
+    const model = await this.deps.catalog.modelTarget(run, spec.model.backend);
     const limit = spec.memory?.maxHistory ?? DEFAULT_HISTORY;
     const history = run.sessionId
       ? historyOf(await this.deps.queue.history(fence, run.sessionId, limit), spec.memory?.maxTokens)

@@ -118,6 +118,13 @@ export class ModelAliasService {
     return records.map(toModelAliasResource);
   }
 
+  /** Whether the tenant has an alias by that name. */
+  async exists(tenantId: string, name: string, signal?: AbortSignal): Promise<boolean> {
+    return (
+      (await this.transactions.run(tenantId, ({ modelAliases }) => modelAliases.get(name), signal)) !== null
+    );
+  }
+
   async get(tenantId: string, name: string, signal?: AbortSignal): Promise<ModelAlias> {
     const record = await this.transactions.run(
       tenantId,

@@ -57,6 +57,11 @@ export interface ModelTarget {
   maxConcurrency?: number;
   /** `trust: external` on the ModelBackend: prompts leave the company, so PII is pseudonymized first. */
   external?: boolean;
+  /**
+   * Set when the agent names a model alias: the call goes through the model gateway (routing,
+   * failover, caches, budgets, audit) as this run, and `endpoint` is unused.
+   */
+  gateway?: { tenantId: string; agent: string; runId: string; principal: string; model: string };
 }
 
 export interface ChatOptions {

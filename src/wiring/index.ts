@@ -1,5 +1,5 @@
 export { wireCredentials } from './credentials.ts';
-export { wireGateway } from './gateway.ts';
+export { type GatewayWiring, wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
 export { createLogger } from './logger.ts';
 export { checkPolicySpec } from './policy-check.ts';

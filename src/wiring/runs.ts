@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import { durationToMs } from '../contracts/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
+import type { ModelGateway } from '../gateway/index.ts';
 import { PiiMasker } from '../guard/index.ts';
 import {
   type AgentCatalog,
@@ -13,7 +14,7 @@ import {
   RunService,
   Worker,
 } from '../orchestrator/index.ts';
-import type { AgentCatalogService, ModelBackendService } from '../registry/index.ts';
+import type { AgentCatalogService, ModelAliasService, ModelBackendService } from '../registry/index.ts';
 import {
   type AgentRuntime,
   DEFAULT_MODEL_TIMEOUT_MS,
@@ -24,13 +25,14 @@ import {
 } from '../runtime/index.ts';
 import { type Database, DatabaseSignals, SqlRunQueue, SqlRunStore } from '../store/index.ts';
 import { BuiltinToolInvoker } from '../tools/index.ts';
+import { GatewayModelClient } from './gateway-model-client.ts';
 import { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
 
 /** Durable runs: the store, queue and signals over the database, the runtimes, the worker. */
 export function wireRuns(
   database: Database,
   catalogService: AgentCatalogService,
-  modelBackends: ModelBackendService,
+  models: { backends: ModelBackendService; aliases: ModelAliasService; gateway: ModelGateway },
   clock: Clock,
   ids: IdGenerator,
   logger: Logger,
@@ -46,9 +48,23 @@ export function wireRuns(
   };
   const catalog: AgentCatalog = {
     spec: (tenantId, name, version) => catalogService.specOf(tenantId, name, version),
-    modelTarget: async (tenantId, backend): Promise<ModelTarget | null> => {
-      const spec = await modelBackends.find(tenantId, backend);
-      if (!spec) return null;
+    modelTarget: async (run, backend): Promise<ModelTarget | null> => {
+      const spec = await models.backends.find(run.tenantId, backend);
+      if (!spec) {
+        if (!(await models.aliases.exists(run.tenantId, backend))) return null;
+        return {
+          backend,
+          endpoint: '',
+          timeoutMs: DEFAULT_MODEL_TIMEOUT_MS,
+          gateway: {
+            tenantId: run.tenantId,
+            agent: run.agentName,
+            runId: run.id,
+            principal: run.createdBy,
+            model: backend,
+          },
+        };
+      }
       return {
         backend,
         endpoint: spec.endpoint,
@@ -58,11 +74,15 @@ export function wireRuns(
       };
     },
   };
-  const models = new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({}));
+  // Aliases go through the gateway, which pseudonymizes for external backends itself.
+  const client = new GatewayModelClient(
+    models.gateway,
+    new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({})),
+  );
   const tools = new BuiltinToolInvoker();
-  const workflow = new WorkflowRuntime({ models, tools });
+  const workflow = new WorkflowRuntime({ models: client, tools });
   const runtimes: Record<'react' | 'workflow', AgentRuntime> = {
-    react: new ReactRuntime(models, tools),
+    react: new ReactRuntime(client, tools),
     workflow: {
       execute: (ctx, agent) =>
         workflow.execute(ctx, agent.spec as Parameters<WorkflowRuntime['execute']>[1], {
