@@ -88,6 +88,24 @@ describe('gateway rate limits', { timeout: 30_000 }, () => {
   });
 });
 
+describe('gateway token rate limits', { timeout: 30_000 }, () => {
+  it('counts each request’s estimated tokens against tokens_per_minute', async () => {
+    const { admin } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      ...backends(upstream.url),
+      // Each call below estimates 32 prompt bytes + 100 max_tokens = 132 tokens: two fit, not three.
+      policyManifest('limits', {
+        rate_limits: [{ name: 'tenant-tokens', scope: 'tenant', tokens_per_minute: 300 }],
+      }),
+    ]);
+    expect((await chat(admin, 'budget/small', 100)).status).toBe(200);
+    expect((await chat(admin, 'budget/small', 100)).status).toBe(200);
+    const refused = await chat(admin, 'budget/small', 100);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ rate_limit: 'tenant-tokens', unit: 'tokens' });
+  });
+});
+
 describe('gateway budgets', { timeout: 60_000 }, () => {
   it('stops a principal whose daily token budget is spent, naming the budget and its reset', async () => {
     const { tenant, admin } = await isolatedTenant(t);

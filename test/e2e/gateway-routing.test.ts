@@ -53,6 +53,8 @@ beforeAll(async () => {
     backend('b', b.url, { cost_per_1k: 0.001, capabilities: ['general_chat', 'security_analysis'] }),
     backend('down', downUrl, { cost_per_1k: 0 }),
     backend('flaky', c.url),
+    backend('hanging', a.url, { models: ['h'], timeout: '300ms' }),
+    backend('single', b.url, { models: ['s'], maxConcurrency: 1, maxQueue: 0 }),
     alias('canary', {
       routing_strategy: 'weighted',
       targets: [
@@ -72,6 +74,7 @@ beforeAll(async () => {
       targets: [{ backend: 'a' }, { backend: 'b' }],
     }),
     alias('only-down', { targets: [{ backend: 'down' }], fallbacks: ['cheapest'] }),
+    alias('patient', { targets: [{ backend: 'hanging' }, { backend: 'b' }] }),
   ]);
 }, 60_000);
 
@@ -154,6 +157,24 @@ describe('model aliases', { timeout: 30_000 }, () => {
     const reply = await chat('b/m');
     expect(reply.status).toBe(502);
     expect(reply.body.error?.code).toBe('upstream_error');
+  });
+
+  it('fails over past a backend that hangs, once its timeout passes', async () => {
+    a.enqueue({ hang: true });
+    const reply = await chat('patient');
+    expect(reply).toMatchObject({ status: 200, servedBy: 'b/m' });
+  });
+
+  it('answers 503 with Retry-After when a backend is at its concurrency limit with a full queue', async () => {
+    // biome-ignore lint/suspicious/noThenProperty: the double's delayed reply is named `then`
+    b.enqueue({ delayMs: 1_500, then: { content: 'slow' } });
+    const slow = chat('single/s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const busy = await chat('single/s');
+    expect(busy.status).toBe(503);
+    expect(busy.body.error?.code).toBe('backend_busy');
+    expect(Number(busy.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await slow).status).toBe(200);
   });
 
   it('walks the fallback chain when every target of the alias fails', async () => {
