@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAs, isolatedTenant } from '../support/governance.ts';
 import { sendTo } from '../support/http.ts';
@@ -84,6 +85,23 @@ afterAll(async () => {
 });
 
 describe('model aliases', { timeout: 30_000 }, () => {
+  it('applies examples/gateway/gateway.yaml as written', async () => {
+    const { admin } = await isolatedTenant(t);
+    const reply = await fetch(`${t.url}/api/v1/apply`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/yaml' },
+      body: readFileSync(new URL('../../examples/gateway/gateway.yaml', import.meta.url), 'utf8'),
+    });
+    const body = (await reply.json()) as { items: { kind: string; action: string }[] };
+    expect(reply.status, JSON.stringify(body)).toBe(200);
+    expect(body.items.map((item) => `${item.kind}:${item.action}`)).toEqual([
+      'ModelBackend:created',
+      'ModelBackend:created',
+      'ModelAlias:created',
+      'Policy:created',
+    ]);
+  });
+
   it('lists aliases beside backend models', async () => {
     const reply = await sendTo<{ data: { id: string; owned_by: string }[] }>(t, 'GET', '/v1/models', {
       apiKey: key,
