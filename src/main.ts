@@ -39,6 +39,7 @@ import {
   SqlRegistryTransactions,
   SqlTenantStore,
 } from './store/index.ts';
+import { GatewayMetrics } from './telemetry/index.ts';
 import {
   checkPolicySpec,
   createLogger,
@@ -172,6 +173,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       config,
     });
+    const metrics = new GatewayMetrics();
     gateway = await wireGateway({
       database,
       modelBackends,
@@ -182,6 +184,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       sharedCache: config.redisUrl ? cache : null,
       redisUrl: config.redisUrl,
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
+      metrics,
     });
     const runs = wireRuns(
       database,
@@ -249,6 +252,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       ids,
       bodyLimitBytes: config.bodyLimitBytes,
       version: VERSION,
+      metrics: () => metrics.exposition(),
     });
     server = await startServer(app, config.host, config.port, [
       gatewayLane({

@@ -38,6 +38,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
   audit: ['contracts', 'core'],
   orchestrator: ['contracts', 'core', 'runtime'],
   gateway: ['contracts', 'core', 'runtime'],
+  telemetry: ['contracts', 'core'],
   api: ['contracts', 'core', 'identity', 'registry', 'orchestrator', 'policy', 'guard', 'audit', 'gateway'],
   cli: ['contracts', 'main.ts'],
   wiring: [
@@ -53,10 +54,12 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'registry',
     'runtime',
     'store',
+    'telemetry',
     'tools',
   ],
   'main.ts': [
     'api',
+    'telemetry',
     'gateway',
     'audit',
     'guard',

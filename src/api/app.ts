@@ -24,6 +24,7 @@ import { auditAdminChanges, auditRoutes } from './routes/audit.ts';
 import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { type MetricsExposition, metricsRoutes } from './routes/metrics.ts';
 import { modelAliasRoutes } from './routes/model-aliases.ts';
 import { modelBackendRoutes } from './routes/model-backends.ts';
 import { openAIErrorResponse, openAIGatewayRoutes } from './routes/openai-gateway.ts';
@@ -50,6 +51,8 @@ export interface ApiDeps {
   ids: IdGenerator;
   bodyLimitBytes: number;
   version: string;
+  /** `GET /metrics` (Prometheus text); absent, the route is not served. */
+  metrics?: MetricsExposition;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -122,6 +125,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   guardRoutes(app, deps.authenticator, deps.guards);
   auditRoutes(app, deps.authenticator, deps.audit);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
+  if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics);
 
   app.notFound((c) => {
     const path = c.req.path;

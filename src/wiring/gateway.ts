@@ -22,6 +22,7 @@ import {
   RedisRateLimiter,
   SqlSemanticCache,
 } from '../store/index.ts';
+import type { GatewayMetrics } from '../telemetry/index.ts';
 import { AuditBatcher } from './audit-batcher.ts';
 import { CachedModelCatalog } from './model-catalog.ts';
 import { PolicyUsageGovernor } from './usage-governor.ts';
@@ -83,6 +84,7 @@ export async function wireGateway(deps: {
   /** Budgets and rate limits live in Redis when it is configured (shared by replicas), else in memory. */
   redisUrl: string | undefined;
   livePolicies: (tenantId: string) => Promise<readonly CompiledPolicy[]>;
+  metrics: GatewayMetrics;
 }): Promise<GatewayWiring> {
   const namespace = `agenticai:${deps.database.schema}`;
   const [ledger, limiter] = deps.redisUrl
@@ -99,6 +101,7 @@ export async function wireGateway(deps: {
   // The caller never waits for these records: let them gather for 20 ms into one transaction.
   const batcher = new AuditBatcher(deps.audit, 20);
   const record = (invocation: GatewayInvocation) => {
+    deps.metrics.observe(invocation);
     batcher
       .append(invocation.tenantId, [
         {

@@ -66,6 +66,22 @@ describe('response cache', { timeout: 30_000 }, () => {
     expect(JSON.parse(second.text).choices[0].message.content).toBe('the first answer');
   });
 
+  it('reports cache hits and token usage on /metrics with the seed’s names', async () => {
+    const messages = [{ role: 'user', content: fresh() }];
+    upstream.enqueue({ content: 'counted', usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    await chat(key, { messages, temperature: 0 });
+    await chat(key, { messages, temperature: 0 });
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const ratio = /msig_cache_hit_ratio\{cache_level="l1"\} ([\d.e-]+)/.exec(text)?.[1];
+    expect(Number(ratio)).toBeGreaterThan(0);
+    expect(Number(ratio)).toBeLessThanOrEqual(1);
+    expect(text).toMatch(/msig_cache_requests_total\{cache_level="hit-l1"\} [1-9]/);
+    const input = /agent_token_usage\{agent_id="none",model_name="llm\/m",direction="input"\} (\d+)/.exec(
+      text,
+    )?.[1];
+    expect(Number(input)).toBeGreaterThanOrEqual(7);
+  });
+
   it('does not cache sampled requests, and says nothing about the cache for them', async () => {
     const messages = [{ role: 'user', content: fresh() }];
     const first = await chat(key, { messages, temperature: 0.7 });

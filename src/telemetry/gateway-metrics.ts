@@ -1,0 +1,78 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** Cache outcomes as `x-cache` says them; `none` for requests that were not cacheable. */
+export const CACHE_LEVELS = ['hit-l1', 'hit-l2', 'hit-l3', 'miss'] as const;
+
+export interface ModelCallSample {
+  /** The agent that called (runs), or `none` for API callers: never a user or run id. */
+  agent: string | null;
+  /** `backend/model` that answered. */
+  model: string;
+  /** `hit-l1` | `hit-l2` | `hit-l3` | `miss` | null (not cacheable). */
+  cache: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+/**
+ * The model gateway's Prometheus metrics, with seed 004 §17.2's names and labels:
+ * `agent_token_usage{agent_id,model_name}` (tokens, a counter) and
+ * `msig_cache_hit_ratio{cache_level}` (hits at that level over cacheable requests since start),
+ * with `msig_cache_requests_total{cache_level}` behind it. Labels stay bounded: agents and models
+ * are names from the registry, never run or user ids.
+ */
+export class GatewayMetrics {
+  readonly registry: Registry;
+  readonly #tokens: Counter<'agent_id' | 'model_name' | 'direction'>;
+  readonly #cache: Counter<'cache_level'>;
+  readonly #counts = new Map<string, number>(CACHE_LEVELS.map((level) => [level, 0]));
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    this.#tokens = new Counter({
+      name: 'agent_token_usage',
+      help: 'Model tokens used through the gateway, by agent (none for API callers) and model',
+      labelNames: ['agent_id', 'model_name', 'direction'],
+      registers: [registry],
+    });
+    this.#cache = new Counter({
+      name: 'msig_cache_requests_total',
+      help: 'Cacheable model requests by how the response cache answered them',
+      labelNames: ['cache_level'],
+      registers: [registry],
+    });
+    const counts = this.#counts;
+    new Gauge({
+      name: 'msig_cache_hit_ratio',
+      help: 'Share of cacheable model requests answered at each cache level since start',
+      labelNames: ['cache_level'],
+      registers: [registry],
+      collect() {
+        const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+        for (const level of ['hit-l1', 'hit-l2', 'hit-l3'] as const)
+          this.set({ cache_level: level.slice(4) }, total === 0 ? 0 : (counts.get(level) ?? 0) / total);
+      },
+    });
+  }
+
+  /** One finished model call. */
+  observe(sample: ModelCallSample): void {
+    const agent = sample.agent ?? 'none';
+    if (sample.inputTokens)
+      this.#tokens.inc({ agent_id: agent, model_name: sample.model, direction: 'input' }, sample.inputTokens);
+    if (sample.outputTokens)
+      this.#tokens.inc(
+        { agent_id: agent, model_name: sample.model, direction: 'output' },
+        sample.outputTokens,
+      );
+    if (sample.cache !== null && this.#counts.has(sample.cache)) {
+      this.#counts.set(sample.cache, (this.#counts.get(sample.cache) ?? 0) + 1);
+      this.#cache.inc({ cache_level: sample.cache });
+    }
+  }
+
+  /** The text exposition format, and its content type. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,1 @@
+export { CACHE_LEVELS, GatewayMetrics, type ModelCallSample } from './gateway-metrics.ts';
