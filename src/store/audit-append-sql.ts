@@ -26,12 +26,19 @@ export interface AuditRow {
   hash: string;
 }
 
+/** Where an appended record landed in the chain; the rest of it is what the caller sent. */
+export interface ChainLink {
+  seq: string | number;
+  prev_hash: string;
+  hash: string;
+}
+
 /**
  * Appends a batch at the tenant's chain head in ONE statement (one round trip, one commit):
  * `head` locks the tenant's audit_heads row (FOR UPDATE: concurrent appenders of the tenant queue
  * here, and each sees the head the previous one committed), `chain` walks the batch computing
  * `hash = sha256_hex(prev_hash || content_hash)` record by record, `ins` writes the records and
- * `moved` sets the head to the last one. The lock is held only while the statement runs. Runs as
+ * `moved` sets the head to the last one. Only the chain links come back: the caller has the rest. The lock is held only while the statement runs. Runs as
  * the platform, like the worker's step writes: the tenant is the caller's, never the request's.
  *
  * Answers no rows if the tenant has no head yet; the caller creates it and calls again.
@@ -40,9 +47,9 @@ export async function appendAuditStatement(
   db: Kysely<DB>,
   tenantId: string,
   records: readonly PreparedAuditRecord[],
-): Promise<AuditRow[]> {
+): Promise<ChainLink[]> {
   const batch = writeJson(records.map((r) => ({ ...r.content, content_hash: r.contentHash })));
-  const result = await sql<AuditRow>`${preparedAs('audit_append')}
+  const result = await sql<ChainLink>`${preparedAs('audit_append')}
     with recursive
     batch as (
       select b.ord, b.value as v from jsonb_array_elements(${batch}::jsonb) with ordinality as b(value, ord)),
@@ -61,13 +68,13 @@ export async function appendAuditStatement(
         b.v->>'run_id', b.v->>'trace_id', b.v->>'user_id', b.v->>'action', b.v->>'tool', b.v->>'decision',
         b.v->>'rule', b.v->'input', b.v->'output', b.v->'metadata', b.v->>'content_hash', c.prev_hash, c.hash
       from chain c join batch b on b.ord = c.ord
-      returning *),
+      returning seq, prev_hash, hash),
     moved as (
       update audit_heads set seq = last.seq, hash = last.hash, updated_at = now()
       from (select seq, hash from chain order by ord desc limit 1) last
       where audit_heads.tenant_id = ${tenantId}
       returning audit_heads.seq)
-    select * from ins order by seq`.execute(db);
+    select seq, prev_hash, hash from ins order by seq`.execute(db);
   return result.rows;
 }
 

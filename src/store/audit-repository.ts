@@ -8,7 +8,8 @@ import {
   type PreparedAuditRecord,
 } from '../audit/index.ts';
 import { type AuditRecord, AuditRecordSchema } from '../contracts/index.ts';
-import { type AuditRow, appendAuditStatement, ensureAuditHead } from './audit-append-sql.ts';
+import { AppError } from '../core/index.ts';
+import { type AuditRow, appendAuditStatement, type ChainLink, ensureAuditHead } from './audit-append-sql.ts';
 import { readJson } from './json-columns.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
@@ -55,13 +56,25 @@ export class SqlAuditStore implements AuditStore {
   ): Promise<AuditRecord[]> {
     if (records.length === 0) return [];
     signal?.throwIfAborted();
-    let rows = await appendAuditStatement(this.db, tenantId, records);
-    if (rows.length === 0) {
+    let links = await appendAuditStatement(this.db, tenantId, records);
+    if (links.length === 0) {
       // The tenant's first append: create the head, then append at it.
       await ensureAuditHead(this.db, tenantId, GENESIS_HASH);
-      rows = await appendAuditStatement(this.db, tenantId, records);
+      links = await appendAuditStatement(this.db, tenantId, records);
     }
-    return rows.map(toAuditRecord);
+    if (links.length !== records.length)
+      throw new AppError('INTERNAL', `the audit chain took ${links.length} of ${records.length} records`);
+    // The stored record is what was sent (it went through JSON already) plus its place in the chain.
+    return records.map((record, index) => {
+      const link = links[index] as ChainLink;
+      return {
+        ...record.content,
+        seq: Number(link.seq),
+        content_hash: record.contentHash,
+        prev_hash: link.prev_hash,
+        hash: link.hash,
+      } as AuditRecord;
+    });
   }
 
   async query(
