@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { durationToMs } from '../contracts/index.ts';
-import { cacheDecision, type ResponseCache, responseCacheKey } from './cache/index.ts';
+import {
+  cacheDecision,
+  isStorable,
+  type ResponseCache,
+  replayAsStream,
+  responseCacheKey,
+} from './cache/index.ts';
 import type { Route } from './model-resolver.ts';
 import type { ChatCompletionRequest } from './openai-wire.ts';
 import type { GatewayCaller } from './ports.ts';
@@ -41,7 +47,7 @@ export class CacheTier {
     caller: GatewayCaller,
     request: ChatCompletionRequest,
     route: Route,
-    options: { cacheControl?: string | null; sensitivity?: number },
+    options: { cacheControl?: string | null; sensitivity?: number; pin?: string | null },
     signal: AbortSignal,
   ): Promise<CachePlan> {
     const ttlMs = route.cache?.ttl ? durationToMs(route.cache.ttl) : this.defaultTtlMs;
@@ -49,7 +55,12 @@ export class CacheTier {
       this.cache && route.cache?.enabled !== false ? cacheDecision(request, options.cacheControl) : null;
     if (!this.cache || !decision || (!decision.read && !decision.write))
       return { hit: null, level: null, write: false, key: '', ttlMs, probe: null };
-    const key = responseCacheKey({ tenantId: caller.tenantId, model: request.model, request });
+    const sensitivity = options.sensitivity ?? 1;
+    const pin = options.pin ?? null;
+    // Level and pin partition the exact cache: an answer filed for a confidential request (or one
+    // pinned backend) never answers a public one (or another pin), not even after an L3 promotion.
+    const partition = sensitivity === 1 && pin === null ? undefined : `level=${sensitivity};pin=${pin ?? ''}`;
+    const key = responseCacheKey({ tenantId: caller.tenantId, model: request.model, request, partition });
     const plan: CachePlan = { hit: null, level: 'miss', write: decision.write, key, ttlMs, probe: null };
     if (decision.read) {
       const exact = await this.cache.get(key, signal);
@@ -67,7 +78,8 @@ export class CacheTier {
       caller,
       request,
       config,
-      options.sensitivity ?? 1,
+      sensitivity,
+      pin,
       decision.read,
       signal,
     );
@@ -114,4 +126,19 @@ function served(
   delete completion[SERVED_BY];
   completion.model = request.model;
   return { completion, servedBy };
+}
+
+/** A whole completion as a stream; one the replay cannot represent ends with an error event. */
+export function replayCompletion(completion: Record<string, unknown>, includeUsage: boolean, model: string) {
+  const whole = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), ...completion };
+  if (isStorable(whole)) return replayAsStream(whole, { includeUsage, model });
+  const error = {
+    error: {
+      message: 'the model answered in a form that cannot be streamed',
+      type: 'upstream_error',
+      param: null,
+      code: 'upstream_malformed',
+    },
+  };
+  return new Response(`data: ${JSON.stringify(error)}\n\n`).body as ReadableStream<Uint8Array>;
 }

@@ -8,6 +8,7 @@ import {
   usageOf,
 } from './completion-shapes.ts';
 import type { OpenAIErrorObject } from './openai-wire.ts';
+import { PlaceholderHoldback } from './placeholder-holdback.ts';
 import type { PseudonymSession } from './ports.ts';
 
 export interface RelayOptions {
@@ -49,6 +50,7 @@ export function relayChatStream(
   options: RelayOptions,
 ): ReadableStream<Uint8Array> {
   const decoder = new SseDecoder(options.maxEventChars);
+  const holdback = options.session ? new PlaceholderHoldback(options.session) : null;
   let usage: Usage | null = null;
   let finished = false;
   let ended = false;
@@ -94,8 +96,18 @@ export function relayChatStream(
           }
           chunk.model = options.model;
           usage = usageOf(chunk.usage) ?? usage;
-          for (const choice of chunk.choices ?? []) {
-            if (options.session) restoreMessage(choice.delta, options.session);
+          for (const [position, choice] of (chunk.choices ?? []).entries()) {
+            const done = typeof choice.finish_reason === 'string';
+            if (holdback && (choice.delta || done)) {
+              choice.delta ??= {};
+              const index = typeof choice.index === 'number' ? choice.index : position;
+              const content = typeof choice.delta.content === 'string' ? choice.delta.content : '';
+              const text = done
+                ? holdback.push(index, content) + holdback.flush(index)
+                : holdback.push(index, content);
+              if (typeof choice.delta.content === 'string' || text !== '') choice.delta.content = text;
+              restoreMessage({ tool_calls: choice.delta.tool_calls }, options.session as PseudonymSession);
+            }
             if (typeof choice.finish_reason === 'string') finished = true;
           }
           options.onChunk?.(chunk);

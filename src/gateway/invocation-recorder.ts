@@ -14,8 +14,11 @@ export interface InvocationOutcome {
 /** Records one call exactly once, whichever way it ends (answer, error, broken stream, abort). */
 export interface InvocationRecorder {
   done(outcome: InvocationOutcome): void;
-  /** A GatewayError keeps its status and message; anything else is the caller gone (499). */
-  failed(error: unknown, model: string, cache: string | null): void;
+  /**
+   * A GatewayError keeps its status and message; anything else is the caller gone (499) if the
+   * call's signal aborted, else a fault of ours (500). Rethrows `error`, so it can end a chain.
+   */
+  failed(error: unknown, model: string, cache: string | null): never;
 }
 
 export function invocationRecorder(
@@ -26,6 +29,7 @@ export function invocationRecorder(
   operation: GatewayInvocation['operation'],
   stream: boolean,
   started: number,
+  signal: AbortSignal,
 ): InvocationRecorder {
   let recorded = false;
   const done = (outcome: InvocationOutcome) => {
@@ -55,15 +59,17 @@ export function invocationRecorder(
     failed: (error, model, cache) => {
       const status = (error as { status?: unknown }).status;
       const known = typeof status === 'number';
+      const gone = !known && signal.aborted;
       done({
-        status: known ? status : 499,
-        error: known ? (error as Error).message : 'client disconnected',
+        status: known ? status : gone ? 499 : 500,
+        error: known ? (error as Error).message : gone ? 'client disconnected' : 'internal error',
         usage: null,
         model,
         cache,
         attempts: 0,
         costUsd: null,
       });
+      throw error;
     },
   };
 }

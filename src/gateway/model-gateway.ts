@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type ResponseCache, replayAsStream, StreamAssembler } from './cache/index.ts';
-import { CacheTier } from './cache-tier.ts';
+import { CacheTier, replayCompletion } from './cache-tier.ts';
 import { relayChatStream } from './chat-stream-relay.ts';
 import {
   ChatCompletionSchema,
@@ -12,7 +12,13 @@ import {
 } from './completion-shapes.ts';
 import { invocationRecorder } from './invocation-recorder.ts';
 import { type ModelListEntry, modelList } from './model-list.ts';
-import { modelNotFound, type Route, resolveRoute } from './model-resolver.ts';
+import {
+  degradedRoute,
+  modelNotFound,
+  type Route,
+  reachableTargets,
+  resolveRoute,
+} from './model-resolver.ts';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './openai-wire.ts';
 import type {
   CatalogSource,
@@ -143,7 +149,6 @@ export class ModelGateway {
     const started = this.#now();
     const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
     const estimate = estimateChatTokens(request);
-    await this.#governor?.admit(caller, estimate, signal);
     const streaming = request.stream === true;
     const includeUsage = request.stream_options?.include_usage === true;
     const record = invocationRecorder(
@@ -154,7 +159,11 @@ export class ModelGateway {
       'chat.completions',
       streaming,
       started,
+      signal,
     );
+    // A refusal (rate limit, budget) is a call too: it is audited.
+    const refused = (error: unknown) => record.failed(error, route.requested, null);
+    await this.#governor?.admit(caller, estimate, signal).catch(refused);
 
     const plan = await this.#caching.lookup(caller, request, route, options, signal);
     if (plan.hit) {
@@ -179,8 +188,9 @@ export class ModelGateway {
     }
     const cacheLevel = plan.level;
 
-    const reserved = { tokens: estimate, usd: highestPrice(route.targets, estimate) };
-    const hold = await this.#governor?.reserve(caller, reserved, signal);
+    // Priced at the dearest model the call may end on: a target, a fallback, the degraded route.
+    const reserved = { tokens: estimate, usd: highestPrice(reachableTargets(catalog, route), estimate) };
+    const hold = await this.#governor?.reserve(caller, reserved, signal).catch(refused);
     const effective = hold?.degrade ? this.#degraded(catalog, route) : route;
     const sessions = new Map<string, PseudonymSession>();
     let opened: Opened;
@@ -245,6 +255,9 @@ export class ModelGateway {
       if (session) for (const choice of completion.choices) restoreMessage(choice.message, session);
       settle(usageOf(completion.usage), null, 200);
       this.#caching.store(plan, completion, target.id, caller.tenantId);
+      // A backend that ignored `stream: true`: the caller still gets the stream it asked for.
+      if (streaming)
+        return { kind: 'stream', stream: replayCompletion(completion, includeUsage, request.model), served };
       return { kind: 'json', body: completion, served };
     } catch (error) {
       hold?.release();
@@ -264,7 +277,6 @@ export class ModelGateway {
     const started = this.#now();
     const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
     const estimate = estimateEmbeddingTokens(request.input);
-    await this.#governor?.admit(caller, estimate, signal);
     const record = invocationRecorder(
       this.#audit,
       this.#now,
@@ -273,9 +285,12 @@ export class ModelGateway {
       'embeddings',
       false,
       started,
+      signal,
     );
-    const reserved = { tokens: estimate, usd: highestPrice(route.targets, estimate) };
-    const hold = await this.#governor?.reserve(caller, reserved, signal);
+    const refused = (error: unknown) => record.failed(error, route.requested, null);
+    await this.#governor?.admit(caller, estimate, signal).catch(refused);
+    const reserved = { tokens: estimate, usd: highestPrice(reachableTargets(catalog, route), estimate) };
+    const hold = await this.#governor?.reserve(caller, reserved, signal).catch(refused);
     const sessions = new Map<string, PseudonymSession>();
     let opened: Opened;
     try {
@@ -354,8 +369,7 @@ export class ModelGateway {
 
   /** The alias's `degrade_to` route, when a soft budget limit is crossed; the route itself if none. */
   #degraded(catalog: TenantCatalog, route: Route): Route {
-    const target = route.alias?.spec.degrade_to;
-    return (target && resolveRoute(catalog, target, null)) || route;
+    return degradedRoute(catalog, route) ?? route;
   }
 
   /** One pseudonymization session per external target of a call (its answer is restored with it). */

@@ -80,6 +80,7 @@ export class SemanticLayer {
     request: ChatCompletionRequest,
     config: SemanticConfig,
     sensitivity: number,
+    pin: string | null,
     read: boolean,
     signal: AbortSignal,
   ): Promise<{ probe: SemanticProbe | null; hit: Record<string, unknown> | null }> {
@@ -88,7 +89,7 @@ export class SemanticLayer {
     if (text === '') return { probe: null, hit: null };
     try {
       const embedding = await this.embed(caller, config.embedding_model, text, signal);
-      const probe = { scope: semanticScope(caller.tenantId, request), embedding, sensitivity };
+      const probe = { scope: semanticScope(caller.tenantId, request, pin), embedding, sensitivity };
       if (!read) return { probe, hit: null };
       const match = await this.store.nearest(caller.tenantId, probe.scope, sensitivity, embedding, signal);
       const hit = match && match.similarity >= config.similarity_threshold ? match.completion : null;
@@ -115,8 +116,12 @@ export class SemanticLayer {
   }
 }
 
-/** The scope of a request: tenant, requested model, system prompts and every non-conversation field. */
-export function semanticScope(tenantId: string, request: ChatCompletionRequest): string {
+/** The scope of a request: tenant, requested model, `x-model-id` pin, system prompts, every non-conversation field. */
+export function semanticScope(
+  tenantId: string,
+  request: ChatCompletionRequest,
+  pin: string | null = null,
+): string {
   const fields = request as Record<string, unknown>;
   const keyed: Record<string, unknown> = {};
   for (const field of SCOPE_FIELDS)
@@ -125,7 +130,7 @@ export function semanticScope(tenantId: string, request: ChatCompletionRequest):
     .filter((message) => message.role === 'system' || message.role === 'developer')
     .map((message) => message.content);
   return createHash('sha256')
-    .update(canonicalJson({ v: 1, tenant: tenantId, model: request.model, system, keyed }))
+    .update(canonicalJson({ v: 1, tenant: tenantId, model: request.model, pin, system, keyed }))
     .digest('hex');
 }
 

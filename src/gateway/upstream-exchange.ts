@@ -56,14 +56,15 @@ export class UpstreamPool {
   ): Promise<Exchange> {
     const { spec, name } = backend;
     const timeoutMs = timeoutOf(backend);
+    // The wait for a slot is not the backend's time: its limit starts once the call may go.
+    const release =
+      spec.maxConcurrency === undefined ? () => undefined : await this.#acquire(backend, timeoutMs, signal);
     const call = new CallScope(signal, timeoutMs);
-    let release: () => void = () => undefined;
     const close = () => {
       call.dispose();
       release();
     };
     try {
-      if (spec.maxConcurrency !== undefined) release = await this.#acquire(backend, call.signal);
       const headers: OutgoingHttpHeaders = { accept: streaming ? 'text/event-stream' : 'application/json' };
       const url = this.#url(spec.endpoint, path);
       const response = await postJson(url, body, headers, this.#agents, call.signal);
@@ -116,7 +117,11 @@ export class UpstreamPool {
     this.#agents.https.destroy();
   }
 
-  async #acquire(backend: GatewayBackend, signal: AbortSignal): Promise<() => void> {
+  /**
+   * A concurrency slot of the backend; a 503 `backend_busy` if its queue is full, or if no slot
+   * frees within the backend's timeout (the backend is not failing, only busy: fail over).
+   */
+  async #acquire(backend: GatewayBackend, timeoutMs: number, signal: AbortSignal): Promise<() => void> {
     const limit = backend.spec.maxConcurrency ?? 1;
     let limiter = this.#limiters.get(backend.key);
     if (!limiter) {
@@ -124,17 +129,26 @@ export class UpstreamPool {
       this.#limiters.set(backend.key, limiter);
     } else limiter.limit = limit;
     const maxQueue = backend.spec.maxQueue;
-    if (maxQueue !== undefined && limiter.active >= limit && limiter.waiting >= maxQueue)
-      throw new GatewayError(
+    const busy = (why: string) =>
+      new GatewayError(
         503,
         {
-          message: `model backend "${backend.name}" is at its limit of ${limit} concurrent calls and ${maxQueue} waiting`,
+          message: `model backend "${backend.name}" is busy: ${why}`,
           type: 'upstream_error',
           code: BACKEND_BUSY,
         },
         { retryAfterMs: 1_000 },
       );
-    return limiter.acquire(signal);
+    if (maxQueue !== undefined && limiter.active >= limit && limiter.waiting >= maxQueue)
+      throw busy(`${limit} calls in flight and ${maxQueue} waiting`);
+    const waited = AbortSignal.timeout(timeoutMs);
+    try {
+      return await limiter.acquire(AbortSignal.any([signal, waited]));
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (waited.aborted) throw busy(`no slot of ${limit} freed within ${timeoutMs} ms`);
+      throw error;
+    }
   }
 }
 

@@ -59,10 +59,15 @@ export class GatewayModelClient implements ModelClient {
   }
 }
 
+/** The gateway's own refusals: the run asked for more than its rules allow. */
+const REFUSALS = new Set(['budget_exceeded', 'rate_limit_exceeded']);
+
 function asRuntimeError(model: string, error: unknown): unknown {
   if (!(error instanceof GatewayError)) return error;
-  if (error.status >= 400 && error.status < 500 && error.status !== 408)
-    return new ModelRequestError(model, error.status, error.message);
+  // A 429 from the backends themselves (after every retry) means no model could answer now.
+  const refused =
+    error.status === 429 ? REFUSALS.has(error.code ?? '') : error.status >= 400 && error.status < 500;
+  if (refused && error.status !== 408) return new ModelRequestError(model, error.status, error.message);
   return new ModelUnavailableError(model, error.message, { cause: error });
 }
 

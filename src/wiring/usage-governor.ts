@@ -87,17 +87,25 @@ export class PolicyUsageGovernor implements UsageGovernor {
       (micro ? usd : tokens).push({ budget, line, subject: `${budget.scope} ${subject}` });
     }
     const tokenAmount = Math.max(1, Math.ceil(estimate.tokens));
-    const usdAmount = estimate.usd === null ? 0 : Math.max(1, Math.ceil(estimate.usd * MICRO));
+    // An unpriced estimate still holds a micro-dollar on USD budgets, so that the call's actual
+    // cost (a priced fallback may answer) is settled against them.
+    const usdAmount = Math.max(1, Math.ceil((estimate.usd ?? 0) * MICRO));
     const tokenHold = await this.#reserve(tokens, tokenAmount, signal);
     let usdHold: Reservation | null = null;
     try {
-      // An unpriced call spends no money: USD budgets do not hold it back.
-      if (usdAmount > 0) usdHold = await this.#reserve(usd, usdAmount, signal);
+      usdHold = await this.#reserve(usd, usdAmount, signal);
     } catch (error) {
       if (tokenHold) void this.#finish(() => this.ledger.release(tokenHold));
       throw error;
     }
-    const degrade = await this.#pastSoftLimit([...tokens, ...usd], signal);
+    let degrade: boolean;
+    try {
+      degrade = await this.#pastSoftLimit([...tokens, ...usd], signal);
+    } catch (error) {
+      const held = [tokenHold, usdHold].filter((hold): hold is Reservation => hold !== null);
+      for (const hold of held) void this.#finish(() => this.ledger.release(hold));
+      throw error;
+    }
     let finished = false;
     return {
       degrade,

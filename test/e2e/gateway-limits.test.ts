@@ -155,6 +155,28 @@ describe('gateway budgets', { timeout: 60_000 }, () => {
     }
   });
 
+  it('charges a USD budget for a priced fallback behind an unpriced, failing target', async () => {
+    const { admin } = await isolatedTenant(t);
+    const broken = await startScriptedModelServer();
+    broken.setHandler(() => ({ status: 503 }));
+    try {
+      await applyAs(t, admin, [
+        ...backends(upstream.url),
+        manifest('ModelBackend', 'free', { type: 'openai-compatible', endpoint: broken.url, models: ['f'] }),
+        manifest('ModelAlias', 'frugal', { targets: [{ backend: 'free' }], fallbacks: ['premium/big'] }),
+        policyManifest('budgets', { budgets: [{ name: 'spend', scope: 'tenant', unit: 'usd', limit: 5 }] }),
+      ]);
+      // Each call reserves 42 tokens at the fallback's $30 / 1k ($1.26) and settles $0.20.
+      const statuses: number[] = [];
+      for (let i = 0; i < 30 && statuses.at(-1) !== 429; i += 1)
+        statuses.push((await chat(admin, 'frugal')).status);
+      expect(statuses.at(-1)).toBe(429);
+      expect(statuses.filter((status) => status === 200).length).toBe(19);
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('degrades an alias to its cheaper model past a soft limit, before the hard stop', async () => {
     const { admin } = await isolatedTenant(t);
     await applyAs(t, admin, [

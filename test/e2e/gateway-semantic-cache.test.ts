@@ -131,8 +131,13 @@ describe('semantic cache (L3)', { timeout: 30_000 }, () => {
     expect(publicAsk.cache).toBe('miss');
     expect(publicAsk.answer).not.toBe(produced.answer);
 
-    const cleared = await ask(key, 'root cause, incident 4711: summarise', { headers: confidential });
+    const reworded = 'root cause, incident 4711: summarise';
+    const cleared = await ask(key, reworded, { headers: confidential });
     expect(cleared.cache).toBe('hit-l3');
+    // Whatever the confidential hit filed in L1 is filed for the confidential level only.
+    const sameWordsPublic = await ask(key, reworded);
+    expect(sameWordsPublic.cache).not.toBe('hit-l1');
+    expect(sameWordsPublic.answer).not.toBe(produced.answer);
   });
 
   it('refuses a sensitivity level it does not know', async () => {

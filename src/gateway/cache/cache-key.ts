@@ -37,6 +37,11 @@ export interface ResponseCacheKeyInput {
   /** The model as the caller named it (alias or id), not the backend it resolved to. */
   model: string;
   request: ChatCompletionRequest;
+  /**
+   * Everything else that must not be shared: the gateway keys the sensitivity level and the
+   * `x-model-id` pin here, so an answer made for one never serves the other.
+   */
+  partition?: string;
 }
 
 /**
@@ -53,7 +58,13 @@ export function responseCacheKey(input: ResponseCacheKeyInput): string {
     const value = request[field];
     if (value !== undefined && value !== null) keyed[field] = value;
   }
-  const canonical = canonicalJson({ v: KEY_VERSION, tenant: input.tenantId, model: input.model, keyed });
+  const canonical = canonicalJson({
+    v: KEY_VERSION,
+    tenant: input.tenantId,
+    model: input.model,
+    keyed,
+    ...(input.partition ? { partition: input.partition } : {}),
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
