@@ -10,6 +10,7 @@ import {
 import type { OpenAIErrorObject } from './openai-wire.ts';
 import { PlaceholderHoldback } from './placeholder-holdback.ts';
 import type { PseudonymSession } from './ports.ts';
+import { MAX_COUNTED_CHARS } from './token-count.ts';
 
 export interface RelayOptions {
   backend: string;
@@ -28,7 +29,8 @@ export interface RelayOptions {
   /** Each chunk as the caller gets it (placeholders restored), e.g. to assemble it for the cache. */
   onChunk?: (chunk: Record<string, unknown>) => void;
   /** Once, when the stream has ended for whatever reason. */
-  onEnd: (outcome: { usage: Usage | null; error: string | null }) => void;
+  /** `text`: the answer's text and tool arguments as sent (up to a million characters), for counting. */
+  onEnd: (outcome: { usage: Usage | null; error: string | null; text: string }) => void;
 }
 
 const encoder = new TextEncoder();
@@ -51,6 +53,7 @@ export function relayChatStream(
 ): ReadableStream<Uint8Array> {
   const decoder = new SseDecoder(options.maxEventChars);
   const holdback = options.session ? new PlaceholderHoldback(options.session) : null;
+  let sent = '';
   let usage: Usage | null = null;
   let finished = false;
   let ended = false;
@@ -70,7 +73,7 @@ export function relayChatStream(
         }
         controller.close();
         options.call.dispose();
-        options.onEnd({ usage, error });
+        options.onEnd({ usage, error, text: sent });
       };
       const handle = (events: readonly SseEvent[]): void => {
         for (const event of events) {
@@ -109,6 +112,7 @@ export function relayChatStream(
               restoreMessage({ tool_calls: choice.delta.tool_calls }, options.session as PseudonymSession);
             }
             if (typeof choice.finish_reason === 'string') finished = true;
+            if (usage === null && sent.length < MAX_COUNTED_CHARS) sent += deltaText(choice.delta);
           }
           options.onChunk?.(chunk);
           if (!options.includeUsage && chunk.usage !== undefined) {
@@ -163,7 +167,7 @@ export function relayChatStream(
       options.cancel();
       response.destroy();
       options.call.dispose();
-      options.onEnd({ usage, error: 'client disconnected' });
+      options.onEnd({ usage, error: 'client disconnected', text: sent });
     },
   });
 }
@@ -172,4 +176,13 @@ function errorText(error: unknown): string {
   if (typeof error === 'string') return error;
   const message = (error as { message?: unknown }).message;
   return typeof message === 'string' ? message : JSON.stringify(error);
+}
+
+function deltaText(delta: { content?: unknown; tool_calls?: unknown } | null | undefined): string {
+  if (!delta) return '';
+  let text = typeof delta.content === 'string' ? delta.content : '';
+  if (Array.isArray(delta.tool_calls))
+    for (const call of delta.tool_calls as { function?: { arguments?: unknown } }[])
+      if (typeof call.function?.arguments === 'string') text += call.function.arguments;
+  return text;
 }

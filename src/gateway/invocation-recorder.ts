@@ -5,6 +5,8 @@ export interface InvocationOutcome {
   status: number;
   error: string | null;
   usage: Usage | null;
+  /** The tokens were counted with a tokenizer: the backend reported none. */
+  counted?: boolean;
   model: string;
   cache: string | null;
   attempts: number;
@@ -49,6 +51,7 @@ export function invocationRecorder(
       stream,
       status: outcome.status,
       error: outcome.error,
+      tokensCounted: outcome.counted ?? false,
       inputTokens: outcome.usage?.inputTokens ?? null,
       outputTokens: outcome.usage?.outputTokens ?? null,
       latencyMs: Math.round((now() - started) * 100) / 100,

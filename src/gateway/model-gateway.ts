@@ -32,7 +32,9 @@ import type {
 import { type Opened, openRoute } from './route-attempts.ts';
 import { BackendHealth, type RouteTarget } from './routing/index.ts';
 import { type SemanticCacheStore, SemanticLayer } from './semantic-layer.ts';
+import { settlement } from './settlement.ts';
 import { costOf, estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
+import { completionText } from './token-count.ts';
 import { chatBody, embeddingsBody } from './upstream-bodies.ts';
 import { malformedUpstream } from './upstream-errors.ts';
 import { UpstreamPool } from './upstream-exchange.ts';
@@ -214,14 +216,16 @@ export class ModelGateway {
     }
     const { exchange, target, attempts } = opened;
     const session = sessions.get(target.id) ?? null;
-    const settle = (usage: Usage | null, error: string | null, status: number) => {
-      const costUsd = costOf(target.backend.spec, usage);
-      // No usage reported (or the stream broke first): charge the reservation, an upper bound.
-      hold?.settle(
-        usage ? { tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd } : reserved,
-      );
-      record.done({ status, error, usage, model: target.id, cache: cacheLevel, attempts, costUsd });
-    };
+    const settle = settlement({
+      hold,
+      reserved,
+      record,
+      backend: target.backend.spec,
+      messages: request.messages,
+      model: target.id,
+      cache: cacheLevel,
+      attempts,
+    });
     const served = { model: target.id, cache: cacheLevel };
     if (streaming && isEventStream(exchange.response)) {
       const assembler = plan.write ? new StreamAssembler() : null;
@@ -237,9 +241,9 @@ export class ModelGateway {
           includeUsage,
           maxEventChars: this.#maxResponseBytes,
           ...(assembler ? { onChunk: (chunk: Record<string, unknown>) => assembler.push(chunk) } : {}),
-          onEnd: ({ usage, error }) => {
+          onEnd: ({ usage, error, text }) => {
             exchange.close();
-            settle(usage, error, 200);
+            settle(usage, error, 200, text);
             const assembled = error === null ? assembler?.result() : null;
             if (assembled) this.#caching.store(plan, assembled, target.id, caller.tenantId);
           },
@@ -253,7 +257,7 @@ export class ModelGateway {
       const completion = parsed.value;
       completion.model = request.model;
       if (session) for (const choice of completion.choices) restoreMessage(choice.message, session);
-      settle(usageOf(completion.usage), null, 200);
+      settle(usageOf(completion.usage), null, 200, completionText(completion.choices));
       this.#caching.store(plan, completion, target.id, caller.tenantId);
       // A backend that ignored `stream: true`: the caller still gets the stream it asked for.
       if (streaming)

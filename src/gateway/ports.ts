@@ -105,6 +105,8 @@ export interface GatewayInvocation {
   /** The HTTP status the caller got (200 even if a stream later failed; see `error`). */
   status: number;
   error: string | null;
+  /** Tokens counted with a tokenizer (the backend reported no usage), not reported. */
+  tokensCounted: boolean;
   inputTokens: number | null;
   outputTokens: number | null;
   latencyMs: number;

@@ -120,6 +120,7 @@ export async function wireGateway(deps: {
             attempts: invocation.attempts,
             input_tokens: invocation.inputTokens,
             output_tokens: invocation.outputTokens,
+            ...(invocation.tokensCounted ? { tokens_counted: true } : {}),
             cost_usd: invocation.costUsd,
             latency_ms: invocation.latencyMs,
             ...(invocation.agent ? { agent: invocation.agent } : {}),

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAs, isolatedTenant, member, policyManifest } from '../support/governance.ts';
@@ -85,6 +87,74 @@ describe('gateway rate limits', { timeout: 30_000 }, () => {
       .create({ model: 'budget/small', messages: [{ role: 'user', content: 'hi' }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+});
+
+describe('token counting', { timeout: 30_000 }, () => {
+  it('counts tokens with a tokenizer when the backend reports no usage, streamed or not', async () => {
+    // TEST DOUBLE: an OpenAI-compatible server that never reports usage.
+    const silent = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (part) => (body += part));
+      request.on('end', () => {
+        const message = { role: 'assistant', content: 'one two three four' };
+        if (body.includes('"stream":true')) {
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          const chunk = (delta: object, finish: string | null) =>
+            `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'q', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+          response.end(
+            `${chunk({ content: 'one two ' }, null)}${chunk({ content: 'three four' }, 'stop')}data: [DONE]\n\n`,
+          );
+          return;
+        }
+        const answer = JSON.stringify({
+          id: 'c',
+          object: 'chat.completion',
+          created: 1,
+          model: 'q',
+          choices: [{ index: 0, message, finish_reason: 'stop' }],
+        });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(answer);
+      });
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { admin } = await isolatedTenant(t);
+      const { port } = silent.address() as AddressInfo;
+      await applyAs(t, admin, [
+        manifest('ModelBackend', 'quiet', {
+          type: 'openai-compatible',
+          endpoint: `http://127.0.0.1:${port}/v1`,
+          models: ['q'],
+        }),
+      ]);
+      expect((await chat(admin, 'quiet/q')).status).toBe(200);
+      const streamed = await fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'quiet/q', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(await streamed.text()).toContain('[DONE]');
+      const records = await waitUntil(
+        async () =>
+          (
+            await sendTo<{ items: { metadata: Record<string, unknown> }[] }>(
+              t,
+              'GET',
+              '/api/v1/audit?action=llm_invoke&limit=10',
+              { apiKey: admin },
+            )
+          ).body.items ?? [],
+        (items) => items.length >= 2,
+        (items) => JSON.stringify(items),
+      );
+      for (const record of records.slice(0, 2))
+        expect(record.metadata).toMatchObject({ tokens_counted: true, input_tokens: 4, output_tokens: 4 });
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
 
