@@ -7,7 +7,6 @@ import {
   EmbeddingsResponseSchema,
   parseUpstream,
   restoreMessage,
-  type Usage,
   usageOf,
 } from './completion-shapes.ts';
 import { invocationRecorder } from './invocation-recorder.ts';
