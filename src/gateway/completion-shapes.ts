@@ -9,7 +9,12 @@ import type { PseudonymSession } from './ports.ts';
  */
 
 const UsageSchema = z
-  .looseObject({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() })
+  .looseObject({
+    prompt_tokens: z.number().nullish(),
+    completion_tokens: z.number().nullish(),
+    // OpenAI's prompt caching: how many prompt tokens the provider served from its cache.
+    prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish() }).nullish(),
+  })
   .nullish();
 
 const MessageSchema = z.looseObject({
@@ -46,11 +51,17 @@ export const EmbeddingsResponseSchema = z.looseObject({
 export interface Usage {
   inputTokens: number | null;
   outputTokens: number | null;
+  /** Of the input tokens, those the provider answered from its own prompt cache. */
+  cachedTokens?: number | null;
 }
 
 export function usageOf(usage: z.infer<typeof UsageSchema>): Usage | null {
   if (!usage) return null;
-  return { inputTokens: usage.prompt_tokens ?? null, outputTokens: usage.completion_tokens ?? null };
+  return {
+    inputTokens: usage.prompt_tokens ?? null,
+    outputTokens: usage.completion_tokens ?? null,
+    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? null,
+  };
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };

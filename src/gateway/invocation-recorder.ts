@@ -53,6 +53,7 @@ export function invocationRecorder(
       error: outcome.error,
       tokensCounted: outcome.counted ?? false,
       inputTokens: outcome.usage?.inputTokens ?? null,
+      cachedTokens: outcome.usage?.cachedTokens ?? null,
       outputTokens: outcome.usage?.outputTokens ?? null,
       latencyMs: Math.round((now() - started) * 100) / 100,
     });

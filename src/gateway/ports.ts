@@ -108,6 +108,8 @@ export interface GatewayInvocation {
   /** Tokens counted with a tokenizer (the backend reported no usage), not reported. */
   tokensCounted: boolean;
   inputTokens: number | null;
+  /** Of the input tokens, those the provider served from its prompt cache (when it says). */
+  cachedTokens: number | null;
   outputTokens: number | null;
   latencyMs: number;
 }

@@ -120,6 +120,7 @@ export async function wireGateway(deps: {
             attempts: invocation.attempts,
             input_tokens: invocation.inputTokens,
             output_tokens: invocation.outputTokens,
+            ...(invocation.cachedTokens ? { cached_tokens: invocation.cachedTokens } : {}),
             ...(invocation.tokensCounted ? { tokens_counted: true } : {}),
             cost_usd: invocation.costUsd,
             latency_ms: invocation.latencyMs,

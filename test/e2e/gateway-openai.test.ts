@@ -160,7 +160,9 @@ describe('model gateway through the openai client', { timeout: 30_000 }, () => {
   });
 
   it('records each call in the audit log with tokens and latency', async () => {
-    upstream.enqueue({ content: 'audited', usage: { prompt_tokens: 11, completion_tokens: 5 } });
+    // OpenAI's prompt caching detail rides along in `usage`; the double sends what it is given.
+    const usage = { prompt_tokens: 11, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 8 } };
+    upstream.enqueue({ content: 'audited', usage });
     await openai.chat.completions.create({ model: 'scripted/m', messages: [{ role: 'user', content: 'a' }] });
     const records = await waitUntil(
       async () =>
@@ -176,7 +178,12 @@ describe('model gateway through the openai client', { timeout: 30_000 }, () => {
       (items) => JSON.stringify(items),
     );
     const record = records.find((item) => item.metadata.input_tokens === 11);
-    expect(record?.metadata).toMatchObject({ output_tokens: 5, status: 200, operation: 'chat.completions' });
+    expect(record?.metadata).toMatchObject({
+      output_tokens: 5,
+      cached_tokens: 8,
+      status: 200,
+      operation: 'chat.completions',
+    });
     expect(typeof record?.metadata.latency_ms).toBe('number');
   });
 });
