@@ -21,5 +21,7 @@ export type {
   PolicyStore,
   RegistryStores,
   RegistryTransactions,
+  SpecRecord,
+  SpecStore,
   VersionChanges,
 } from './ports.ts';

@@ -81,38 +81,13 @@ export interface AgentStore {
   updateVersion(agentId: string, version: number, changes: VersionChanges): Promise<AgentVersionRecord>;
 }
 
-export interface ModelBackendRecord {
+/** A kind that is a name, labels, annotations and a spec (model backends, model aliases). */
+export interface SpecRecord<S> {
   id: string;
   name: string;
   labels: Labels;
   annotations: Record<string, string>;
-  spec: ModelBackendSpec;
-  specHash: string;
-  resourceVersion: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-/** Model backends within one tenant. Same tenancy and compare-and-set rules as AgentStore. */
-export interface ModelBackendStore {
-  get(name: string): Promise<ModelBackendRecord | null>;
-  list(page: ListPage<string>, labels?: Labels): Promise<ModelBackendRecord[]>;
-  /** Throws ALREADY_EXISTS if the name is taken. */
-  insert(backend: Omit<ModelBackendRecord, 'resourceVersion' | 'updatedAt'>): Promise<ModelBackendRecord>;
-  update(
-    id: string,
-    changes: Pick<ModelBackendRecord, 'labels' | 'annotations' | 'spec' | 'specHash'>,
-    expectedResourceVersion?: number,
-  ): Promise<ModelBackendRecord>;
-  delete(id: string, expectedResourceVersion?: number): Promise<void>;
-}
-
-export interface ModelAliasRecord {
-  id: string;
-  name: string;
-  labels: Labels;
-  annotations: Record<string, string>;
-  spec: ModelAliasSpec;
+  spec: S;
   specHash: string;
   resourceVersion: number;
   createdAt: Date;
@@ -120,30 +95,39 @@ export interface ModelAliasRecord {
 }
 
 /**
- * Model aliases within one tenant. Same tenancy and compare-and-set rules as AgentStore. Every
- * write also tells every replica (NOTIFY on commit, the models channel, as ModelBackendStore
- * does) to reload the tenant's gateway catalog. The store does not check that the backends an
- * alias names exist: the service does, in the same transaction.
+ * Such a kind's resources within one tenant. Same tenancy and compare-and-set rules as AgentStore.
+ * Every write also tells every replica (NOTIFY on commit) to reload what it built from the kind.
  */
-export interface ModelAliasStore {
+export interface SpecStore<S> {
   /** Returns null if absent. */
-  get(name: string): Promise<ModelAliasRecord | null>;
+  get(name: string): Promise<SpecRecord<S> | null>;
   /** Ordered by name; `labels` must all match. */
-  list(page: ListPage<string>, labels?: Labels): Promise<ModelAliasRecord[]>;
+  list(page: ListPage<string>, labels?: Labels): Promise<SpecRecord<S>[]>;
   /** Throws ALREADY_EXISTS if the name is taken. */
-  insert(alias: Omit<ModelAliasRecord, 'resourceVersion' | 'updatedAt'>): Promise<ModelAliasRecord>;
+  insert(resource: Omit<SpecRecord<S>, 'resourceVersion' | 'updatedAt'>): Promise<SpecRecord<S>>;
   /**
    * Replaces labels, annotations and spec and bumps resourceVersion. With
    * `expectedResourceVersion`, throws STALE_RESOURCE_VERSION unless the stored one equals it.
    */
   update(
     id: string,
-    changes: Pick<ModelAliasRecord, 'labels' | 'annotations' | 'spec' | 'specHash'>,
+    changes: Pick<SpecRecord<S>, 'labels' | 'annotations' | 'spec' | 'specHash'>,
     expectedResourceVersion?: number,
-  ): Promise<ModelAliasRecord>;
+  ): Promise<SpecRecord<S>>;
   /** Throws STALE_RESOURCE_VERSION if it is gone or its version differs from the expected one. */
   delete(id: string, expectedResourceVersion?: number): Promise<void>;
 }
+
+export type ModelBackendRecord = SpecRecord<ModelBackendSpec>;
+/** Model backends within one tenant (the gateway's catalog reloads on every write). */
+export type ModelBackendStore = SpecStore<ModelBackendSpec>;
+
+export type ModelAliasRecord = SpecRecord<ModelAliasSpec>;
+/**
+ * Model aliases within one tenant. The store does not check that the backends an alias names
+ * exist: the service does, in the same transaction.
+ */
+export type ModelAliasStore = SpecStore<ModelAliasSpec>;
 
 export interface PolicyRecord {
   id: string;

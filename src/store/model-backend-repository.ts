@@ -1,133 +1,16 @@
-import { sql } from 'kysely';
-import { z } from 'zod';
-import { type Labels, LabelsSchema, ModelBackendSpecSchema } from '../contracts/index.ts';
-import type { ListPage, ModelBackendRecord, ModelBackendStore } from '../registry/index.ts';
-import { readJson, writeJson } from './json-columns.ts';
-import { insertUnique, staleVersion } from './pg-errors.ts';
-import { notify } from './run-signals.ts';
+import { type ModelBackendSpec, ModelBackendSpecSchema } from '../contracts/index.ts';
+import { type SpecKind, SqlSpecStore } from './spec-resource-repository.ts';
 import type { Tx } from './tenant-scope.ts';
 
-const AnnotationsSchema = z.record(z.string(), z.string());
-
-type Row = {
-  id: string;
-  name: string;
-  labels: unknown;
-  annotations: unknown;
-  spec: unknown;
-  spec_hash: string;
-  resource_version: number;
-  created_at: Date;
-  updated_at: Date;
+const KIND: SpecKind<ModelBackendSpec> = {
+  table: 'model_backends',
+  noun: 'model backend',
+  schema: ModelBackendSpecSchema,
 };
 
-function toRecord(row: Row): ModelBackendRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    labels: readJson(LabelsSchema, row.labels, 'model backend labels'),
-    annotations: readJson(AnnotationsSchema, row.annotations, 'model backend annotations'),
-    spec: readJson(ModelBackendSpecSchema, row.spec, 'model backend spec'),
-    specHash: row.spec_hash,
-    resourceVersion: row.resource_version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/**
- * ModelBackendStore over PGlite or PostgreSQL. Every write notifies `channel` with the tenant id,
- * on commit: the gateway's catalog of that tenant is reloaded on every replica.
- */
-export class SqlModelBackendStore implements ModelBackendStore {
-  constructor(
-    private readonly trx: Tx,
-    private readonly tenantId: string,
-    private readonly channel: string,
-  ) {}
-
-  async get(name: string): Promise<ModelBackendRecord | null> {
-    const row = await this.trx
-      .selectFrom('model_backends')
-      .selectAll()
-      .where('tenant_id', '=', this.tenantId)
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row ? toRecord(row) : null;
-  }
-
-  async list(page: ListPage<string>, labels?: Labels): Promise<ModelBackendRecord[]> {
-    let query = this.trx
-      .selectFrom('model_backends')
-      .selectAll()
-      .where('tenant_id', '=', this.tenantId)
-      .orderBy('name')
-      .limit(page.limit);
-    if (page.after !== undefined) query = query.where('name', '>', page.after);
-    if (labels && Object.keys(labels).length > 0)
-      query = query.where(sql<boolean>`labels @> ${writeJson(labels)}::jsonb`);
-    return (await query.execute()).map(toRecord);
-  }
-
-  async insert(
-    backend: Omit<ModelBackendRecord, 'resourceVersion' | 'updatedAt'>,
-  ): Promise<ModelBackendRecord> {
-    const row = await insertUnique('model backend', backend.name, () =>
-      this.trx
-        .insertInto('model_backends')
-        .values({
-          id: backend.id,
-          tenant_id: this.tenantId,
-          name: backend.name,
-          labels: writeJson(backend.labels),
-          annotations: writeJson(backend.annotations),
-          spec: writeJson(backend.spec),
-          spec_hash: backend.specHash,
-          resource_version: 1,
-          created_at: backend.createdAt,
-          updated_at: backend.createdAt,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow(),
-    );
-    await notify(this.trx, this.channel, this.tenantId);
-    return toRecord(row);
-  }
-
-  async update(
-    id: string,
-    changes: Pick<ModelBackendRecord, 'labels' | 'annotations' | 'spec' | 'specHash'>,
-    expectedResourceVersion?: number,
-  ): Promise<ModelBackendRecord> {
-    let query = this.trx
-      .updateTable('model_backends')
-      .set((eb) => ({
-        labels: writeJson(changes.labels),
-        annotations: writeJson(changes.annotations),
-        spec: writeJson(changes.spec),
-        spec_hash: changes.specHash,
-        resource_version: eb('resource_version', '+', 1),
-        updated_at: sql<Date>`now()`,
-      }))
-      .where('tenant_id', '=', this.tenantId)
-      .where('id', '=', id);
-    if (expectedResourceVersion !== undefined)
-      query = query.where('resource_version', '=', expectedResourceVersion);
-    const row = await query.returningAll().executeTakeFirst();
-    if (!row) throw staleVersion('model backend');
-    await notify(this.trx, this.channel, this.tenantId);
-    return toRecord(row);
-  }
-
-  async delete(id: string, expectedResourceVersion?: number): Promise<void> {
-    let query = this.trx
-      .deleteFrom('model_backends')
-      .where('tenant_id', '=', this.tenantId)
-      .where('id', '=', id);
-    if (expectedResourceVersion !== undefined)
-      query = query.where('resource_version', '=', expectedResourceVersion);
-    const result = await query.executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw staleVersion('model backend');
-    await notify(this.trx, this.channel, this.tenantId);
+/** Model backends of one tenant; every write notifies the models channel (the gateway's catalog). */
+export class SqlModelBackendStore extends SqlSpecStore<ModelBackendSpec> {
+  constructor(trx: Tx, tenantId: string, channel: string) {
+    super(trx, tenantId, channel, KIND);
   }
 }
