@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ModelAliasSpec } from '../contracts/index.ts';
-import { canonicalJson } from './cache/index.ts';
+import { canonicalJson, KEYED_REQUEST_FIELDS } from './cache/index.ts';
 import type { ChatCompletionRequest } from './openai-wire.ts';
 import type { GatewayCaller } from './ports.ts';
 
@@ -41,24 +41,8 @@ export interface SemanticProbe {
   sensitivity: number;
 }
 
-/** Everything but the conversation: an answer is only reused under the same one of each. */
-const SCOPE_FIELDS = [
-  'tools',
-  'tool_choice',
-  'response_format',
-  'temperature',
-  'top_p',
-  'max_tokens',
-  'max_completion_tokens',
-  'n',
-  'stop',
-  'seed',
-  'presence_penalty',
-  'frequency_penalty',
-  'logit_bias',
-  'parallel_tool_calls',
-  'reasoning_effort',
-] as const;
+/** Everything the exact cache keys but the conversation: an answer is only reused under the same one of each. */
+const SCOPE_FIELDS = KEYED_REQUEST_FIELDS.filter((field) => field !== 'messages');
 
 /**
  * The L3 semantic cache: a deterministic request whose prompt means nearly the same as one already
