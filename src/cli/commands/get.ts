@@ -34,7 +34,7 @@ export function registerGet(program: Command, runtime: CliRuntime): void {
     .description(
       `List objects of a kind, or get one by name (kinds: ${KIND_WORDS.filter((w) => !w.includes('-')).join(', ')})`,
     )
-    .argument('<kind>', 'agents, modelbackends, tenants, principals or apikeys')
+    .argument('<kind>', 'agents, modelbackends, modelaliases, policies, tenants, principals or apikeys')
     .argument('[name]', 'one object; omit to list')
     .option('-l, --selector <labels>', 'only objects whose labels match, e.g. team=secops,tier=prod')
     .option('--tenant <name>', 'another tenant (platform admins; principals and apikeys)')
@@ -59,7 +59,7 @@ export function registerGet(program: Command, runtime: CliRuntime): void {
   program
     .command('describe')
     .description('Show one object in full (agents also list their versions)')
-    .argument('<kind>', 'agent, modelbackend, tenant, principal or apikey')
+    .argument('<kind>', 'agent, modelbackend, modelalias, policy, tenant, principal or apikey')
     .argument('<name>', 'the object')
     .option('--tenant <name>', 'another tenant (platform admins; principals and apikeys)')
     .action(async (kind: string, name: string, options: { tenant?: string }) => {
@@ -89,7 +89,7 @@ export function registerGet(program: Command, runtime: CliRuntime): void {
     .description('Delete an object')
     .argument(
       '<kind>',
-      'agent, modelbackend, tenant or principal (revoke API keys with "actl api-keys revoke")',
+      'agent, modelbackend, modelalias, policy, tenant or principal (revoke API keys with "actl api-keys revoke")',
     )
     .argument('<name>', 'the object')
     .option('--tenant <name>', 'another tenant (platform admins; principals)')
