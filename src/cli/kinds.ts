@@ -68,7 +68,18 @@ const policyColumns: Column<Policy>[] = [
   {
     header: 'SECTIONS',
     value: (p) =>
-      (['rbac', 'quotas', 'scopes', 'approval_gates', 'pii_masking', 'injection'] as const)
+      (
+        [
+          'rbac',
+          'quotas',
+          'scopes',
+          'approval_gates',
+          'pii_masking',
+          'injection',
+          'budgets',
+          'rate_limits',
+        ] as const
+      )
         .filter((key) => p.spec[key] !== undefined)
         .join(',') || '-',
   },

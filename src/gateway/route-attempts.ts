@@ -47,7 +47,12 @@ export interface Opened {
  * every circuit was open.
  */
 export async function openRoute(route: Route, context: AttemptContext): Promise<Opened> {
-  const state = { attempts: 0, lastError: undefined as GatewayError | undefined, circuitWaitMs: Infinity };
+  const state: AttemptState = {
+    attempts: 0,
+    lastError: undefined,
+    circuitWaitMs: Infinity,
+    failures: new Map(),
+  };
   const visited = new Set<string>([route.requested]);
   const queue: Route[] = [route];
   for (let depth = 0; depth <= MAX_FALLBACK_DEPTH && queue.length > 0; depth += 1) {
@@ -61,7 +66,7 @@ export async function openRoute(route: Route, context: AttemptContext): Promise<
       if (fallback) queue.push(fallback);
     }
   }
-  if (state.lastError) throw state.lastError;
+  if (state.lastError) throw summarize(route.requested, state);
   const waitMs = Number.isFinite(state.circuitWaitMs) ? state.circuitWaitMs : 1_000;
   throw new GatewayError(
     503,
@@ -74,11 +79,35 @@ export async function openRoute(route: Route, context: AttemptContext): Promise<
   );
 }
 
-async function tryRoute(
-  route: Route,
-  context: AttemptContext,
-  state: { attempts: number; lastError: GatewayError | undefined; circuitWaitMs: number },
-): Promise<Opened | null> {
+interface AttemptState {
+  attempts: number;
+  lastError: GatewayError | undefined;
+  circuitWaitMs: number;
+  /** The last failure of each target tried, by `backend/model`. */
+  failures: Map<string, string>;
+}
+
+/**
+ * The last failure, named for what the caller asked: with several targets tried, every one's
+ * reason, so "cannot reach local-vllm" does not hide that the fallback failed too.
+ */
+function summarize(requested: string, state: AttemptState): GatewayError {
+  const last = state.lastError as GatewayError;
+  if (state.failures.size < 2) return last;
+  const reasons = [...state.failures].map(([id, reason]) => `${id}: ${reason}`).join('; ');
+  return new GatewayError(
+    last.status,
+    {
+      message: `no target of \`${requested}\` answered (${reasons})`,
+      type: last.type,
+      param: last.param,
+      code: last.code,
+    },
+    { cause: last, ...(last.retryAfterMs === undefined ? {} : { retryAfterMs: last.retryAfterMs }) },
+  );
+}
+
+async function tryRoute(route: Route, context: AttemptContext, state: AttemptState): Promise<Opened | null> {
   const plan = planRoute(route.strategy, route.targets, { health: context.health, random: context.random });
   if (plan.length === 0) {
     state.circuitWaitMs = Math.min(state.circuitWaitMs, earliestRetryMs(route.targets, context.health));
@@ -115,6 +144,7 @@ async function tryRoute(
       if (error.code === BACKEND_BUSY) health.released();
       else health.failed(error.status === 504 ? context.now() - started : undefined);
       state.lastError = error;
+      state.failures.set(target.id, error.message);
       retryAfter = error.retryAfterMs;
     }
   }

@@ -55,6 +55,8 @@ beforeAll(async () => {
     backend('down', downUrl, { cost_per_1k: 0 }),
     backend('flaky', c.url),
     backend('hanging', a.url, { models: ['h'], timeout: '300ms' }),
+    backend('gone-a', downUrl),
+    backend('gone-b', downUrl),
     backend('single', b.url, { models: ['s'], maxConcurrency: 1, maxQueue: 0 }),
     alias('canary', {
       routing_strategy: 'weighted',
@@ -76,6 +78,7 @@ beforeAll(async () => {
     }),
     alias('only-down', { targets: [{ backend: 'down' }], fallbacks: ['cheapest'] }),
     alias('patient', { targets: [{ backend: 'hanging' }, { backend: 'b' }] }),
+    alias('doomed', { targets: [{ backend: 'gone-a' }, { backend: 'gone-b' }] }),
   ]);
 }, 60_000);
 
@@ -193,6 +196,14 @@ describe('model aliases', { timeout: 30_000 }, () => {
     expect(busy.body.error?.code).toBe('backend_busy');
     expect(Number(busy.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await slow).status).toBe(200);
+  });
+
+  it('names every target that failed when none answered', async () => {
+    const reply = await chat('doomed');
+    expect(reply.status).toBe(502);
+    expect(reply.body.error?.code).toBe('upstream_unreachable');
+    expect(reply.body.error?.message).toContain('gone-a/m');
+    expect(reply.body.error?.message).toContain('gone-b/m');
   });
 
   it('walks the fallback chain when every target of the alias fails', async () => {
