@@ -13,6 +13,7 @@ import { invocationRecorder } from './invocation-recorder.ts';
 import { type ModelListEntry, modelList } from './model-list.ts';
 import {
   degradedRoute,
+  fallbackRoute,
   modelNotFound,
   type Route,
   reachableTargets,
@@ -201,7 +202,7 @@ export class ModelGateway {
         health: this.health,
         random: this.#random,
         now: this.#now,
-        resolveFallback: (name) => resolveRoute(catalog, name, null),
+        resolveFallback: (name) => fallbackRoute(catalog, name),
         path: '/chat/completions',
         bodyFor: (target) =>
           JSON.stringify(chatBody(request, target, streaming, this.#sessions(sessions, target))),
@@ -302,7 +303,7 @@ export class ModelGateway {
         health: this.health,
         random: this.#random,
         now: this.#now,
-        resolveFallback: (name) => resolveRoute(catalog, name, null),
+        resolveFallback: (name) => fallbackRoute(catalog, name),
         path: '/embeddings',
         bodyFor: (target) =>
           JSON.stringify(embeddingsBody(request, target, this.#sessions(sessions, target))),

@@ -138,27 +138,22 @@ function directRoute(requested: string, backend: RouteTarget['backend'], upstrea
 /** The alias's `degrade_to` route; null if it has none, or it names nothing routable now. */
 export function degradedRoute(catalog: TenantCatalog, route: Route): Route | null {
   const target = route.alias?.spec.degrade_to;
-  if (!target) return null;
-  try {
-    return resolveRoute(catalog, target, null);
-  } catch {
-    return null;
-  }
+  return target ? fallbackRoute(catalog, target) : null;
 }
 
 /** Every target a call on `route` may end on: its own, its fallbacks' (one level) and its degraded route's. */
 export function reachableTargets(catalog: TenantCatalog, route: Route): RouteTarget[] {
-  const targets = [...route.targets];
-  for (const name of [
-    ...route.fallbacks,
-    ...(route.alias?.spec.degrade_to ? [route.alias.spec.degrade_to] : []),
-  ]) {
-    try {
-      const next = resolveRoute(catalog, name, null);
-      if (next) targets.push(...next.targets);
-    } catch {
-      // An unroutable fallback is never reached: it cannot cost anything.
-    }
+  const degradeTo = route.alias?.spec.degrade_to;
+  const others = [...route.fallbacks, ...(degradeTo ? [degradeTo] : [])];
+  // An unroutable one is never reached: it cannot cost anything.
+  return [...route.targets, ...others.flatMap((name) => fallbackRoute(catalog, name)?.targets ?? [])];
+}
+
+/** A fallback's route; null if it names nothing, or nothing routable now (it is skipped). */
+export function fallbackRoute(catalog: TenantCatalog, name: string): Route | null {
+  try {
+    return resolveRoute(catalog, name, null);
+  } catch {
+    return null;
   }
-  return targets;
 }
