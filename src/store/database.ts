@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { hasCluster, seedFromTemplate } from './pglite-template.ts';
@@ -75,7 +76,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const location = options.dataDir ? join(options.dataDir, 'pgdata') : (ephemeral as string);
   mkdirSync(location, { recursive: true });
   if (!hasCluster(location)) await seedFromTemplate(location);
-  const lite = await PGlite.create({ dataDir: location });
+  // pgvector ships with PGlite: the semantic cache (and knowledge search) compute distances in SQL.
+  const lite = await PGlite.create({ dataDir: location, extensions: { vector } });
   const pool = new pg.Pool({ ...createPgConfig(lite), max: 1, Client: PreparingClient });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await ensureSchema(db, schema);

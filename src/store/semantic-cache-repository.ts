@@ -16,11 +16,15 @@ export interface SemanticMatch {
 
 /**
  * The gateway's semantic cache over PGlite or PostgreSQL: the entry of a tenant's scope whose
- * prompt embedding is nearest (cosine) to the one asked about, among the scope's newest live
- * entries produced at a sensitivity level no higher than the caller's. An exact scan in process:
- * correct without pgvector, bounded by `CANDIDATES`.
+ * prompt embedding is nearest (cosine) to the one asked about, among the scope's live entries
+ * produced at a sensitivity level no higher than the caller's. With pgvector (PGlite always) the
+ * database computes the distances; without it, an exact scan in process of the scope's newest
+ * `CANDIDATES` entries.
  */
 export class SqlSemanticCache {
+  /** Whether pgvector's `vector` type is visible here; asked once. */
+  #vector: Promise<boolean> | undefined;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly ids: IdGenerator,
@@ -33,6 +37,10 @@ export class SqlSemanticCache {
     embedding: readonly number[],
     signal?: AbortSignal,
   ): Promise<SemanticMatch | null> {
+    this.#vector ??= sql<{ ok: boolean }>`select to_regtype('vector') is not null as ok`
+      .execute(this.db)
+      .then((result) => result.rows[0]?.ok === true);
+    if (await this.#vector) return this.#nearestInSql(tenantId, scope, maxSensitivity, embedding, signal);
     const rows = await inTenantTransaction(
       this.db,
       tenantId,
@@ -57,6 +65,42 @@ export class SqlSemanticCache {
       if (best) best.completion = readJson(CompletionSchema, best.completion, 'semantic cache answer');
     }
     return best;
+  }
+
+  /**
+   * pgvector's exact cosine distance over every live entry of the scope (not only the newest),
+   * computed in the database; entries of another dimension (an embedding model changed) skipped.
+   */
+  async #nearestInSql(
+    tenantId: string,
+    scope: string,
+    maxSensitivity: number,
+    embedding: readonly number[],
+    signal?: AbortSignal,
+  ): Promise<SemanticMatch | null> {
+    const probe = `[${embedding.join(',')}]`;
+    const row = await inTenantTransaction(
+      this.db,
+      tenantId,
+      (trx) =>
+        trx
+          .selectFrom('semantic_cache')
+          .select(['completion', sql<number>`1 - (embedding::vector <=> ${probe}::vector)`.as('similarity')])
+          .where('tenant_id', '=', tenantId)
+          .where('scope', '=', scope)
+          .where('sensitivity', '<=', maxSensitivity)
+          .where('expires_at', '>', sql<Date>`now()`)
+          .where(sql<boolean>`array_length(embedding, 1) = ${embedding.length}`)
+          .orderBy(sql`embedding::vector <=> ${probe}::vector`)
+          .limit(1)
+          .executeTakeFirst(),
+      signal,
+    );
+    if (!row) return null;
+    return {
+      completion: readJson(CompletionSchema, row.completion, 'semantic cache answer'),
+      similarity: Number(row.similarity),
+    };
   }
 
   async store(

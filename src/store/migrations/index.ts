@@ -5,6 +5,7 @@ import * as audit from './0003-audit.ts';
 import * as governance from './0004-governance.ts';
 import * as modelAliases from './0005-model-aliases.ts';
 import * as semanticCache from './0006-semantic-cache.ts';
+import * as vector from './0007-vector.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-governance': governance,
   '0005-model-aliases': modelAliases,
   '0006-semantic-cache': semanticCache,
+  '0007-vector': vector,
 };
