@@ -9,6 +9,9 @@ import { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, TimestampSchema } from './common.ts
 export const AUDIT_ACTIONS = [
   'tool_call',
   'llm_invoke',
+  // The model gateway's routing of a run's model call (backend, cost, cache); the run's own
+  // governance writes the call's llm_invoke, so tokens are counted once.
+  'llm_route',
   'approval_request',
   'approval_grant',
   'approval_reject',

@@ -69,7 +69,8 @@ export interface GatewayWiring {
 /**
  * The model gateway over the registry (a per-tenant catalog dropped on change), the guard's
  * pseudonymizer (for `trust: external` backends), the response cache (L1 in process, L2 the shared
- * cache), budgets and rate limits, and the audit log: one `llm_invoke` record per call,
+ * cache), budgets and rate limits, and the audit log: one `llm_invoke` record per call (`llm_route`
+ * for a run's call, whose governance writes the `llm_invoke`),
  * group-committed off the response path; a failed write is logged, never the caller's problem.
  */
 export async function wireGateway(deps: {
@@ -105,9 +106,10 @@ export async function wireGateway(deps: {
     batcher
       .append(invocation.tenantId, [
         {
-          actorType: 'principal',
-          actor: invocation.principal,
-          action: 'llm_invoke',
+          // A run's call is the run's (its governance records the llm_invoke); this is its route.
+          ...(invocation.runId && invocation.agent
+            ? { actorType: 'agent' as const, actor: invocation.agent, action: 'llm_route' }
+            : { actorType: 'principal' as const, actor: invocation.principal, action: 'llm_invoke' }),
           tool: invocation.model,
           decision: invocation.error === null ? 'ok' : 'error',
           ...(invocation.runId ? { runId: invocation.runId } : {}),

@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('runs through the model gateway', { timeout: 60_000 }, () => {
-  it('routes an agent on a model alias through the gateway and audits the call with the run', async () => {
+  it('routes an agent on a model alias through the gateway and audits the route with the run', async () => {
     const key = await tenantWithAlias();
     upstream.enqueue({ content: 'the host is clean', usage: { prompt_tokens: 12, completion_tokens: 4 } });
     const run = await startRun(t, 'analyst', { input: 'check host alpha' }, { apiKey: key });
@@ -57,17 +57,29 @@ describe('runs through the model gateway', { timeout: 60_000 }, () => {
       async () =>
         (
           await sendTo<{
-            items: { tool: string; run_id?: string; runId?: string; metadata: Record<string, unknown> }[];
-          }>(t, 'GET', `/api/v1/audit?action=llm_invoke&run=${run.id}`, { apiKey: key })
+            items: { tool: string; metadata: Record<string, unknown> }[];
+          }>(t, 'GET', `/api/v1/audit?action=llm_route&run=${run.id}`, { apiKey: key })
         ).body.items ?? [],
-      // The run's own governance records its model call too (tool: the model name); find the gateway's.
       (items) => items.some((item) => item.tool === 'good/m'),
       (items) => JSON.stringify(items),
     );
-    expect(records.find((item) => item.tool === 'good/m')).toMatchObject({
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      actor_type: 'agent',
+      actor: 'analyst',
       tool: 'good/m',
       metadata: { requested: 'thinker', agent: 'analyst', input_tokens: 12, output_tokens: 4 },
     });
+    // The call itself is counted once, by the run's governance, as its llm_invoke.
+    const invokes = await sendTo<{ items: unknown[] }>(
+      t,
+      'GET',
+      `/api/v1/audit?action=llm_invoke&run=${run.id}`,
+      {
+        apiKey: key,
+      },
+    );
+    expect(invokes.body.items).toHaveLength(1);
   });
 
   it('fails the run with the budget named when its run budget is spent', async () => {
