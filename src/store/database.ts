@@ -1,12 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { hasCluster, seedFromTemplate } from './pglite-template.ts';
+import { PgliteThread } from './pglite-thread.ts';
 import { PostgresListener } from './postgres-listener.ts';
 import { PreparingClient } from './prepared-statements.ts';
 import type { DB } from './schema.ts';
@@ -33,7 +31,8 @@ export interface Database {
   readonly location: string | null;
   /**
    * Delivers NOTIFY payloads on a channel (committed transactions only). Postgres: a dedicated
-   * connection that re-listens after a reconnect; PGlite: its own notification API.
+   * connection that re-listens after a reconnect; PGlite: its one session LISTENs, and the
+   * notifications come back with the answer to the committing statement.
    */
   listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -42,9 +41,9 @@ export interface Database {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * Opens PGlite (embedded, real Postgres in WebAssembly) or a PostgreSQL server behind the same
- * dialect, so one SQL code path serves both. PGlite is single-session: the pool has exactly one
- * client, which also serialises transactions correctly.
+ * Opens PGlite (embedded, real Postgres in WebAssembly, in a worker thread) or a PostgreSQL server
+ * behind the same dialect, so one SQL code path serves both. PGlite is single-session: the pool
+ * has exactly one client, which also serialises transactions correctly.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const schema = options.schema ?? 'public';
@@ -76,9 +75,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const location = options.dataDir ? join(options.dataDir, 'pgdata') : (ephemeral as string);
   mkdirSync(location, { recursive: true });
   if (!hasCluster(location)) await seedFromTemplate(location);
-  // pgvector ships with PGlite: the semantic cache (and knowledge search) compute distances in SQL.
-  const lite = await PGlite.create({ dataDir: location, extensions: { vector } });
-  const pool = new pg.Pool({ ...createPgConfig(lite), max: 1, Client: PreparingClient });
+  // pgvector ships with PGlite (the worker loads it): the semantic cache and knowledge search
+  // compute distances in SQL.
+  const thread = await PgliteThread.start(location);
+  const pool = new pg.Pool({
+    max: 1,
+    // Like the thread, an idle pool holds no process open.
+    allowExitOnIdle: true,
+    stream: () => thread.socket(),
+    user: 'postgres',
+    database: 'postgres',
+    Client: PreparingClient,
+  } as pg.PoolConfig);
+  const notifications = new NotificationRouter((statement) =>
+    sql
+      .raw(statement)
+      .execute(db)
+      .then(() => undefined),
+  );
+  pool.on('connect', (client) => client.on('notification', (message) => notifications.deliver(message)));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await ensureSchema(db, schema);
   if (schema !== 'public') await sql`set search_path to ${sql.id(schema)}`.execute(db);
@@ -87,17 +102,46 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     schema,
     db,
     location: ephemeral ? null : location,
-    listen: async (channel, handler) => {
-      const unlisten = await lite.listen(channel, handler);
-      return async () => unlisten();
-    },
+    listen: (channel, handler) => notifications.listen(channel, handler),
     close: async () => {
       await db.destroy();
-      await lite.close();
+      await thread.close();
       if (ephemeral) rmSync(ephemeral, { recursive: true, force: true });
     },
   };
 }
+
+/**
+ * LISTEN over PGlite's one session: the first handler of a channel LISTENs, the last one gone
+ * UNLISTENs; notifications reach every handler of their channel.
+ */
+class NotificationRouter {
+  readonly #handlers = new Map<string, Set<(payload: string) => void>>();
+
+  constructor(private readonly run: (statement: string) => Promise<void>) {}
+
+  async listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
+    let handlers = this.#handlers.get(channel);
+    if (!handlers) {
+      handlers = new Set();
+      this.#handlers.set(channel, handlers);
+      await this.run(`listen ${quoteIdentifier(channel)}`);
+    }
+    handlers.add(handler);
+    return async () => {
+      const current = this.#handlers.get(channel);
+      if (!current?.delete(handler) || current.size > 0) return;
+      this.#handlers.delete(channel);
+      await this.run(`unlisten ${quoteIdentifier(channel)}`);
+    };
+  }
+
+  deliver(message: { channel: string; payload?: string | undefined }): void {
+    for (const handler of this.#handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+  }
+}
+
+const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 async function ensureSchema(db: Kysely<DB>, schema: string): Promise<void> {
   if (schema === 'public') return;
