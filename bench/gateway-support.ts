@@ -1,23 +1,11 @@
 /**
- * Processes and load generators for bench/gateway.ts: the instant stub upstream, pinning, Portkey's
- * gateway as the anchor (installed into a scratch folder, never the project's dependencies), and
- * latency / time-to-first-byte measurement.
+ * Processes for bench/gateway.ts: the instant stub upstream, the bare node:http proxy anchor, and
+ * Portkey's gateway (installed into a scratch folder, never the project's dependencies).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-
-export const hasTaskset = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /**
  * The stub upstream (TEST DOUBLE of an OpenAI-compatible server): a fixed chat completion at once;
@@ -69,10 +57,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function pinned(core: number, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
-  return hasTaskset
-    ? spawn('taskset', ['-c', String(core), process.execPath, ...args], options)
-    : spawn(process.execPath, args, options);
+/**
+ * The floor any Node gateway stands on: a bare node:http proxy that passes each request to the
+ * stub over keep-alive connections and the answer back, with no authentication, parsing, limits,
+ * audit or metrics. argv: its port, the upstream port.
+ */
+export const BARE_PROXY = `
+const http = require('node:http');
+const [port, upstream] = process.argv.slice(1).map(Number);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+http.createServer((request, response) => {
+  const forward = http.request({ host: '127.0.0.1', port: upstream, path: '/v1/chat/completions', method: 'POST', agent,
+    headers: { 'content-type': 'application/json', 'content-length': request.headers['content-length'] } }, (answer) => {
+    response.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(response);
+  });
+  forward.on('error', () => { response.writeHead(502); response.end(); });
+  request.pipe(forward);
+}).listen(port, '127.0.0.1', () => process.send && process.send('ready'));
+`;
+
+export function node(args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  return spawn(process.execPath, args, options);
 }
 
 export async function waitFor(url: string, child: ChildProcess): Promise<void> {
@@ -115,134 +121,4 @@ export function portkeyScript(dir: string): string | null {
     return null;
   }
   return script;
-}
-
-export interface Row {
-  target: string;
-  mode: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-export interface Target {
-  name: string;
-  url: string;
-  headers: Record<string, string>;
-  body: (stream: boolean, model?: string) => string;
-}
-
-const percentile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-
-/** Non-streaming load: `connections` at full speed, or `rate` requests per second overall. */
-export async function load(
-  target: Target,
-  mode: string,
-  seconds: number,
-  options: { connections: number; rate?: number },
-): Promise<Row> {
-  const latencies: number[] = [];
-  const starts = new Map<unknown, number>();
-  const result = await autocannon({
-    url: target.url,
-    connections: options.connections,
-    duration: seconds,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...target.headers },
-    body: target.body(false),
-    ...(options.rate ? { overallRate: options.rate } : {}),
-    setupClient: (client: { on: (event: string, fn: (...args: unknown[]) => void) => void }) => {
-      client.on('request', () => starts.set(client, performance.now()));
-      client.on('response', () => {
-        const began = starts.get(client);
-        if (began !== undefined) latencies.push(performance.now() - began);
-      });
-    },
-  } as never);
-  latencies.sort((a, b) => a - b);
-  const r = result as unknown as { requests: { average: number }; non2xx: number; errors: number };
-  return {
-    target: target.name,
-    mode,
-    rps: r.requests.average,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    errors: r.non2xx + r.errors,
-  };
-}
-
-/** One streaming request: time to the first `data:` byte, and whether it ended with [DONE], unbroken. */
-function streamOnce(
-  target: Target,
-  agent: http.Agent,
-  model?: string,
-): Promise<{ ttfbMs: number; ok: boolean }> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    let ttfb = Number.NaN;
-    let text = '';
-    const url = new URL(target.url);
-    const request = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', ...target.headers } },
-      (response) => {
-        response.setEncoding('utf8');
-        response.on('data', (part: string) => {
-          if (Number.isNaN(ttfb)) ttfb = performance.now() - started;
-          text += part;
-        });
-        response.on('end', () =>
-          resolve({
-            ttfbMs: ttfb,
-            ok: response.statusCode === 200 && text.includes('[DONE]') && !text.includes('"error"'),
-          }),
-        );
-        response.on('error', () => resolve({ ttfbMs: ttfb, ok: false }));
-      },
-    );
-    request.on('error', () => resolve({ ttfbMs: ttfb, ok: false }));
-    request.end(target.body(true, model));
-  });
-}
-
-/** Streaming: `connections` clients in a loop for `seconds`; time to first byte p50 / p99. */
-export async function streamLoad(target: Target, seconds: number, connections: number): Promise<Row> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const ttfbs: number[] = [];
-  let errors = 0;
-  const until = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
-        const { ttfbMs, ok } = await streamOnce(target, agent);
-        if (ok) ttfbs.push(ttfbMs);
-        else errors += 1;
-      }
-    }),
-  );
-  agent.destroy();
-  ttfbs.sort((a, b) => a - b);
-  return {
-    target: target.name,
-    mode: `stream TTFB, ${connections} conn`,
-    rps: ttfbs.length / seconds,
-    p50: percentile(ttfbs, 0.5),
-    p99: percentile(ttfbs, 0.99),
-    errors,
-  };
-}
-
-/** `count` slow streams (2 s each) open at once: how many end complete, and how long it took. */
-export async function holdStreams(
-  target: Target,
-  count: number,
-): Promise<{ completed: number; failed: number; seconds: number }> {
-  const agent = new http.Agent({ keepAlive: false, maxSockets: count });
-  const started = performance.now();
-  const results = await Promise.all(Array.from({ length: count }, () => streamOnce(target, agent, 'slow')));
-  agent.destroy();
-  const completed = results.filter((result) => result.ok).length;
-  return { completed, failed: count - completed, seconds: (performance.now() - started) / 1000 };
 }

@@ -1,12 +1,20 @@
 /**
  * The model gateway's added latency and throughput over calling the upstream directly, side by
- * side with Portkey's open-source gateway in the same run, against the same instant stub upstream.
- * The governed path is on: API-key auth, a policy with a budget and a rate limit (both far above
- * the load), the response cache consulted (requests are not deterministic, so it misses), one
- * audit record per call. Gateways run pinned to core 0 (one at a time under load); the stub and the
- * load generator share core 1.
+ * side with a bare node:http proxy (the floor any Node gateway stands on) and Portkey's
+ * open-source gateway, in the same run, against the same instant stub upstream. The governed path
+ * is on: API-key auth, a policy with a budget and a rate limit (both far above the load), the
+ * response cache consulted (requests are not deterministic, so it misses), a budget reservation
+ * and settlement, one hash-chained audit record per call, metrics.
  *
- *   npx tsx bench/gateway.ts [--seconds=5] [--store=pglite|postgres] [--no-portkey] [--streams=1000]
+ * Nothing is pinned: the machine's cores are shared by the servers, the stub and the load
+ * generator, as on a real host (the platform's embedded database runs on a thread of its own).
+ * Rows: concurrency 1 and saturation with wrk (closed loop; autocannon where wrk is missing);
+ * 200 and 1,000 req/s paced (open loop, evenly spaced); streaming time to first byte with 1 and 50
+ * clients; 1,000 slow streams held at once. Each row also reports the CPU the server process used
+ * per answered request (all its threads, from /proc), the least noisy measure on a shared machine.
+ * With --rounds=N every row runs N times, targets in rotating order, and the median is reported.
+ *
+ *   npx tsx bench/gateway.ts [--seconds=3] [--rounds=1] [--store=pglite|postgres] [--no-portkey] [--streams=1000]
  *
  * `--store=postgres` runs the platform against the PostgreSQL server and Redis (the team setup):
  * AGENTICAI_TEST_DATABASE_URL / AGENTICAI_TEST_REDIS_URL, default the local ones.
@@ -16,23 +24,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import {
-  freePort,
-  hasTaskset,
-  holdStreams,
-  load,
-  pinned,
-  portkeyScript,
-  type Row,
-  STUB,
-  stop,
-  streamLoad,
-  type Target,
-  waitFor,
-} from './gateway-support.ts';
+import { hasWrk, holdStreams, paced, type Row, saturate, streamLoad, type Target } from './gateway-load.ts';
+import { BARE_PROXY, freePort, node, portkeyScript, STUB, stop, waitFor } from './gateway-support.ts';
 
 const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const SECONDS = Number(arg('seconds') ?? 5);
+const SECONDS = Number(arg('seconds') ?? 3);
+const ROUNDS = Number(arg('rounds') ?? 1);
 const STORE = arg('store') ?? 'pglite';
 const STREAMS = Number(arg('streams') ?? 1000);
 const PORTKEY = !process.argv.includes('--no-portkey');
@@ -41,6 +38,8 @@ const root = new URL('..', import.meta.url).pathname;
 const databaseUrl = process.env.AGENTICAI_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const redisUrl = process.env.AGENTICAI_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const schema = `bench_gateway_${process.pid}`;
+const DIRECT = 'stub direct (anchor)';
+const PROXY = 'bare node:http proxy (anchor)';
 
 const chat = (model: string, stream: boolean) =>
   JSON.stringify({
@@ -58,8 +57,7 @@ async function startPlatform(port: number, dataDir: string): Promise<ChildProces
       AGENTICAI_DATABASE_SCHEMA: schema,
       AGENTICAI_REDIS_URL: redisUrl,
     });
-  const server = pinned(
-    0,
+  const server = node(
     ['bin/actl', 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
     { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -93,47 +91,77 @@ async function configure(base: string, upstream: string): Promise<void> {
   if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${await applied.text()}`);
 }
 
-const f = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const median = (values: number[]) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+};
+
+const MODES: { mode: string; run: (target: Target) => Promise<Row> }[] = [
+  { mode: 'c=1', run: (t) => saturate(t, 'c=1', SECONDS, 1) },
+  { mode: '200 rps', run: (t) => paced(t, '200 rps', SECONDS, 200) },
+  { mode: '1,000 rps', run: (t) => paced(t, '1,000 rps', SECONDS, 1000) },
+  { mode: 'max, 50 conn', run: (t) => saturate(t, 'max, 50 conn', SECONDS, 50) },
+  { mode: 'stream TTFB, 1 conn', run: (t) => streamLoad(t, SECONDS, 1) },
+  { mode: 'stream TTFB, 50 conn', run: (t) => streamLoad(t, SECONDS, 50) },
+];
 
 const dataDir = mkdtempSync(join(tmpdir(), 'agenticai-bench-gateway-'));
-const stubPort = await freePort();
-const stub = pinned(1, ['-e', STUB, String(stubPort)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-const upstream = `http://127.0.0.1:${stubPort}/v1`;
 const rows: Row[] = [];
 const holds: string[] = [];
-let platform: ChildProcess | undefined;
-let portkey: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 try {
+  const stubPort = await freePort();
+  const stub = node(['-e', STUB, String(stubPort)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  children.push(stub);
+  const upstream = `http://127.0.0.1:${stubPort}/v1`;
   await waitFor(`${upstream}/models`, stub);
-  const direct: Target = {
-    name: 'stub direct (anchor)',
-    url: `${upstream}/chat/completions`,
+  const targets: Target[] = [
+    {
+      name: DIRECT,
+      url: `${upstream}/chat/completions`,
+      headers: {},
+      body: (stream, model) => chat(model ?? 'm', stream),
+      pid: stub.pid,
+    },
+  ];
+
+  const proxyPort = await freePort();
+  const proxy = node(['-e', BARE_PROXY, String(proxyPort), String(stubPort)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  children.push(proxy);
+  await new Promise((resolve) => proxy.once('message', resolve));
+  targets.push({
+    name: PROXY,
+    url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`,
     headers: {},
     body: (stream, model) => chat(model ?? 'm', stream),
-  };
-  const targets: Target[] = [direct];
+    pid: proxy.pid,
+  });
 
   const port = await freePort();
-  platform = await startPlatform(port, dataDir);
+  const platform = await startPlatform(port, dataDir);
+  children.push(platform);
   await configure(`http://127.0.0.1:${port}`, upstream);
-  const gateway: Target = {
+  targets.push({
     name: `agenticai (${STORE})`,
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     headers: { authorization: `Bearer ${KEY}` },
     body: (stream, model) => chat(`stub/${model ?? 'm'}`, stream),
-  };
-  targets.push(gateway);
+    pid: platform.pid,
+  });
 
   const script = PORTKEY ? portkeyScript(join(root, 'bench', '.portkey')) : null;
-  let portkeyTarget: Target | null = null;
   if (script) {
     const portkeyPort = await freePort();
-    portkey = pinned(0, [script, `--port=${portkeyPort}`, '--headless'], {
+    const portkey = node([script, `--port=${portkeyPort}`, '--headless'], {
       env: { ...process.env, NODE_ENV: 'production' },
       stdio: ['ignore', 'ignore', 'ignore'],
     });
+    children.push(portkey);
     await waitFor(`http://127.0.0.1:${portkeyPort}/`, portkey);
-    portkeyTarget = {
+    targets.push({
       name: 'Portkey 1.15.2',
       url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
       headers: {
@@ -142,27 +170,24 @@ try {
         'x-portkey-custom-host': upstream,
       },
       body: (stream, model) => chat(model ?? 'm', stream),
-    };
-    targets.push(portkeyTarget);
+      pid: portkey.pid,
+    });
   }
 
-  for (const target of targets) await load(target, 'warm-up', 2, { connections: 10 });
-  for (const target of targets) {
-    rows.push(await load(target, 'c=1', SECONDS, { connections: 1 }));
-    rows.push(await load(target, '200 rps', SECONDS, { connections: 20, rate: 200 }));
-    rows.push(await load(target, '1,000 rps', SECONDS, { connections: 50, rate: 1000 }));
-    rows.push(await load(target, 'max, 50 conn', SECONDS, { connections: 50 }));
-    rows.push(await streamLoad(target, SECONDS, 1));
-    rows.push(await streamLoad(target, SECONDS, 50));
-  }
-  for (const target of targets.slice(1)) {
+  // Warm-up: every server's JIT has seen the request path before anything is measured.
+  for (const target of targets) await saturate(target, 'warm-up', 2, 10);
+  for (let round = 0; round < ROUNDS; round++)
+    for (const { run } of MODES)
+      for (let i = 0; i < targets.length; i++)
+        rows.push(await run(targets[(i + round) % targets.length] as Target));
+  for (const target of targets.slice(2)) {
     const held = await holdStreams(target, STREAMS);
     holds.push(
       `| ${target.name} | ${STREAMS} | ${held.completed} | ${held.failed} | ${held.seconds.toFixed(1)} |`,
     );
   }
 } finally {
-  await Promise.all([stop(platform), stop(portkey), stop(stub)]);
+  await Promise.all(children.map((child) => stop(child)));
   rmSync(dataDir, { recursive: true, force: true });
   if (STORE === 'postgres') {
     const client = new pg.Client({ connectionString: databaseUrl });
@@ -172,23 +197,47 @@ try {
   }
 }
 
+/** The median over rounds of one target's row in one mode. */
+function summary(target: string, mode: string): Row | undefined {
+  const runs = rows.filter((row) => row.target === target && row.mode === mode);
+  if (runs.length === 0) return undefined;
+  return {
+    target,
+    mode,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((total, r) => total + r.errors, 0),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
+  };
+}
+const names = [...new Set(rows.map((row) => row.target))];
+const table = names
+  .flatMap((name) => MODES.map(({ mode }) => summary(name, mode)))
+  .filter((r) => r !== undefined);
+
 console.log(
-  `\nModel gateway, ${SECONDS} s per row${hasTaskset ? ' (gateways on core 0, stub + load on core 1)' : ''}, store ${STORE}\n`,
+  `\nModel gateway, store ${STORE}, ${SECONDS} s per row, ${ROUNDS} round(s) (median), nothing pinned; ` +
+    `saturation by ${hasWrk ? 'wrk' : 'autocannon (install wrk for a cheaper load generator)'}\n`,
 );
-console.log('| target | load | req/s | p50 ms | p99 ms | errors |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: |');
-for (const row of rows)
+console.log('| target | load | req/s | p50 ms | p99 ms | errors | server CPU µs/req |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+for (const row of table)
   console.log(
-    `| ${row.target} | ${row.mode} | ${Math.round(row.rps)} | ${f(row.p50)} | ${f(row.p99)} | ${row.errors} |`,
+    `| ${row.target} | ${row.mode} | ${Math.round(row.rps)} | ${f(row.p50)} | ${f(row.p99)} | ${row.errors} | ${f(row.cpuUs, 0)} |`,
   );
-console.log('\nAdded over the stub direct, same load (p50 / p99 ms; throughput ratio)\n');
-console.log('| target | load | added p50 | added p99 | req/s ÷ direct |');
-console.log('| --- | --- | ---: | ---: | ---: |');
-for (const row of rows) {
-  const anchor = rows.find((r) => r.target === 'stub direct (anchor)' && r.mode === row.mode);
-  if (!anchor || row === anchor) continue;
+console.log(
+  '\nAdded over the stub direct at the same load (ms), and throughput and CPU against the bare proxy\n',
+);
+console.log('| target | load | added p50 | added p99 | req/s ÷ bare proxy | CPU/req ÷ bare proxy |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+for (const row of table) {
+  const direct = summary(DIRECT, row.mode);
+  const proxy = summary(PROXY, row.mode);
+  if (!direct || !proxy || row.target === DIRECT) continue;
   console.log(
-    `| ${row.target} | ${row.mode} | ${f(row.p50 - anchor.p50)} | ${f(row.p99 - anchor.p99)} | ${(row.rps / anchor.rps).toFixed(3)} |`,
+    `| ${row.target} | ${row.mode} | ${f(row.p50 - direct.p50)} | ${f(row.p99 - direct.p99)} | ` +
+      `${f(row.rps / proxy.rps, 3)} | ${f(row.cpuUs / proxy.cpuUs, 2)} |`,
   );
 }
 console.log('\nConcurrent slow streams (20 chunks, 100 ms apart), all opened at once\n');

@@ -26,56 +26,67 @@ export interface AuditRow {
   hash: string;
 }
 
+/** A chain head: the last record's seq and hash (seq 0 and the genesis hash before the first). */
+export interface HeadRow {
+  seq: number;
+  hash: string;
+}
+
 /** Where an appended record landed in the chain; the rest of it is what the caller sent. */
 export interface ChainLink {
-  seq: string | number;
+  seq: number;
   prev_hash: string;
   hash: string;
 }
 
 /**
- * Appends a batch at the tenant's chain head in ONE statement (one round trip, one commit):
- * `head` locks the tenant's audit_heads row (FOR UPDATE: concurrent appenders of the tenant queue
- * here, and each sees the head the previous one committed), `chain` walks the batch computing
- * `hash = sha256_hex(prev_hash || content_hash)` record by record, `ins` writes the records and
- * `moved` sets the head to the last one. Only the chain links come back: the caller has the rest. The lock is held only while the statement runs. Runs as
- * the platform, like the worker's step writes: the tenant is the caller's, never the request's.
- *
- * Answers no rows if the tenant has no head yet; the caller creates it and calls again.
+ * Appends a batch in ONE statement (one round trip, one commit) as a compare-and-set on the
+ * tenant's head: `moved` advances audit_heads from `head` to the batch's last link only if the head
+ * is still `head`, and the records (chained by the caller: `links`) are inserted only if it moved.
+ * A concurrent appender that moved the head first makes this a no-op (false): read the head again
+ * and re-chain. The head row's lock, held only while the statement runs, orders appenders of the
+ * tenant across processes. Runs as the platform, like the worker's step writes: the tenant is the
+ * caller's, never the request's. Columns travel as arrays (`unnest`), the cheapest bulk insert.
  */
-export async function appendAuditStatement(
+export async function appendAtHead(
   db: Kysely<DB>,
   tenantId: string,
+  head: HeadRow,
   records: readonly PreparedAuditRecord[],
-): Promise<ChainLink[]> {
-  const batch = writeJson(records.map((r) => ({ ...r.content, content_hash: r.contentHash })));
-  const result = await sql<ChainLink>`${preparedAs('audit_append')}
-    with recursive
-    batch as (
-      select b.ord, b.value as v from jsonb_array_elements(${batch}::jsonb) with ordinality as b(value, ord)),
-    head as (
-      select seq, hash from audit_heads where tenant_id = ${tenantId} for update),
-    chain (ord, seq, prev_hash, hash) as (
-      select 0::bigint, h.seq, null::text, h.hash from head h
-      union all
-      select c.ord + 1, c.seq + 1, c.hash,
-        encode(sha256(convert_to(c.hash || (b.v->>'content_hash'), 'UTF8')), 'hex')
-      from chain c join batch b on b.ord = c.ord + 1),
-    ins as (
-      insert into audit_records (tenant_id, seq, id, time, actor_type, actor, run_id, trace_id, user_id,
-        action, tool, decision, rule, input, output, metadata, content_hash, prev_hash, hash)
-      select ${tenantId}, c.seq, b.v->>'id', (b.v->>'time')::timestamptz, b.v->>'actor_type', b.v->>'actor',
-        b.v->>'run_id', b.v->>'trace_id', b.v->>'user_id', b.v->>'action', b.v->>'tool', b.v->>'decision',
-        b.v->>'rule', b.v->'input', b.v->'output', b.v->'metadata', b.v->>'content_hash', c.prev_hash, c.hash
-      from chain c join batch b on b.ord = c.ord
-      returning seq, prev_hash, hash),
-    moved as (
-      update audit_heads set seq = last.seq, hash = last.hash, updated_at = now()
-      from (select seq, hash from chain order by ord desc limit 1) last
-      where audit_heads.tenant_id = ${tenantId}
-      returning audit_heads.seq)
-    select seq, prev_hash, hash from ins order by seq`.execute(db);
-  return result.rows;
+  links: readonly ChainLink[],
+): Promise<boolean> {
+  const column = <T>(pick: (record: PreparedAuditRecord, index: number) => T): T[] => records.map(pick);
+  const json = (value: unknown) => (value === null ? null : writeJson(value));
+  const last = links[links.length - 1] as ChainLink;
+  const result = await sql`${preparedAs('audit_append_at_head')}
+    with moved as (
+      update audit_heads set seq = ${last.seq}, hash = ${last.hash}, updated_at = now()
+      where tenant_id = ${tenantId} and seq = ${head.seq} and hash = ${head.hash}
+      returning 1)
+    insert into audit_records (tenant_id, seq, id, time, actor_type, actor, run_id, trace_id, user_id,
+      action, tool, decision, rule, input, output, metadata, content_hash, prev_hash, hash)
+    select ${tenantId}, r.* from unnest(
+      ${links.map((link) => link.seq)}::bigint[], ${column((r) => r.content.id)}::text[],
+      ${column((r) => r.content.time)}::timestamptz[], ${column((r) => r.content.actor_type)}::text[],
+      ${column((r) => r.content.actor)}::text[], ${column((r) => r.content.run_id)}::text[],
+      ${column((r) => r.content.trace_id)}::text[], ${column((r) => r.content.user_id)}::text[],
+      ${column((r) => r.content.action)}::text[], ${column((r) => r.content.tool)}::text[],
+      ${column((r) => r.content.decision)}::text[], ${column((r) => r.content.rule)}::text[],
+      ${column((r) => json(r.content.input))}::jsonb[], ${column((r) => json(r.content.output))}::jsonb[],
+      ${column((r) => writeJson(r.content.metadata))}::jsonb[], ${column((r) => r.contentHash)}::text[],
+      ${links.map((link) => link.prev_hash)}::text[], ${links.map((link) => link.hash)}::text[]) as r
+    where exists (select 1 from moved)`.execute(db);
+  return Number(result.numAffectedRows ?? 0) === records.length;
+}
+
+/** The tenant's head, read as the platform; null if it has none yet. */
+export async function readAuditHead(db: Kysely<DB>, tenantId: string): Promise<HeadRow | null> {
+  const row = await db
+    .selectFrom('audit_heads')
+    .select(['seq', 'hash'])
+    .where('tenant_id', '=', tenantId)
+    .executeTakeFirst();
+  return row ? { seq: Number(row.seq), hash: row.hash } : null;
 }
 
 /** Creates the tenant's head at seq 0 with the genesis hash, if it has none. */

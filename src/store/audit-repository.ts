@@ -4,12 +4,20 @@ import {
   type AuditPosition,
   type AuditStore,
   type ChainHead,
+  chainHash,
   GENESIS_HASH,
   type PreparedAuditRecord,
 } from '../audit/index.ts';
 import { type AuditRecord, AuditRecordSchema } from '../contracts/index.ts';
 import { AppError } from '../core/index.ts';
-import { type AuditRow, appendAuditStatement, type ChainLink, ensureAuditHead } from './audit-append-sql.ts';
+import {
+  type AuditRow,
+  appendAtHead,
+  type ChainLink,
+  ensureAuditHead,
+  type HeadRow,
+  readAuditHead,
+} from './audit-append-sql.ts';
 import { readJson } from './json-columns.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
@@ -42,11 +50,23 @@ function toAuditRecord(row: AuditRow): AuditRecord {
   );
 }
 
+/** Appends that found the head moved by another process, in a row, before giving up. */
+const MAX_HEAD_RACES = 100;
+
 /**
- * AuditStore over PGlite or PostgreSQL. Appends are one statement run as the platform (see
- * audit-append-sql.ts); reads are tenant-scoped transactions under row-level security.
+ * AuditStore over PGlite or PostgreSQL. An append chains its records here (sha256 in process) and
+ * writes them in one statement that moves the tenant's head only if no one else did meanwhile
+ * (see audit-append-sql.ts); appends of one tenant in this process go one at a time, so only
+ * other processes can race it, and a lost race re-reads the head and tries again. The last head
+ * this process wrote is remembered, so an append is usually one round trip. Reads are
+ * tenant-scoped transactions under row-level security.
  */
 export class SqlAuditStore implements AuditStore {
+  /** Last head written per tenant: a hint the database confirms on every append. */
+  readonly #heads = new Map<string, HeadRow>();
+  /** Per tenant, the end of its queue of appends. */
+  readonly #turns = new Map<string, Promise<unknown>>();
+
   constructor(private readonly db: Kysely<DB>) {}
 
   async append(
@@ -56,25 +76,58 @@ export class SqlAuditStore implements AuditStore {
   ): Promise<AuditRecord[]> {
     if (records.length === 0) return [];
     signal?.throwIfAborted();
-    let links = await appendAuditStatement(this.db, tenantId, records);
-    if (links.length === 0) {
-      // The tenant's first append: create the head, then append at it.
-      await ensureAuditHead(this.db, tenantId, GENESIS_HASH);
-      links = await appendAuditStatement(this.db, tenantId, records);
+    const previous = this.#turns.get(tenantId) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.#appendNow(tenantId, records),
+      () => this.#appendNow(tenantId, records),
+    );
+    this.#turns.set(tenantId, turn);
+    try {
+      return await turn;
+    } finally {
+      if (this.#turns.get(tenantId) === turn) this.#turns.delete(tenantId);
     }
-    if (links.length !== records.length)
-      throw new AppError('INTERNAL', `the audit chain took ${links.length} of ${records.length} records`);
-    // The stored record is what was sent (it went through JSON already) plus its place in the chain.
-    return records.map((record, index) => {
-      const link = links[index] as ChainLink;
-      return {
-        ...record.content,
-        seq: Number(link.seq),
-        content_hash: record.contentHash,
-        prev_hash: link.prev_hash,
-        hash: link.hash,
-      } as AuditRecord;
-    });
+  }
+
+  async #appendNow(tenantId: string, records: readonly PreparedAuditRecord[]): Promise<AuditRecord[]> {
+    for (let race = 0; race < MAX_HEAD_RACES; race++) {
+      const head = this.#heads.get(tenantId) ?? (await this.#currentHead(tenantId));
+      const links: ChainLink[] = [];
+      let prev = head;
+      for (const record of records) {
+        const link = { seq: prev.seq + 1, prev_hash: prev.hash, hash: chainHash(prev.hash, record.contentHash) };
+        links.push(link);
+        prev = link;
+      }
+      let moved: boolean;
+      try {
+        moved = await appendAtHead(this.db, tenantId, head, records, links);
+      } catch (error) {
+        this.#heads.delete(tenantId);
+        throw error;
+      }
+      if (!moved) {
+        // Another process appended since this one last looked.
+        this.#heads.delete(tenantId);
+        continue;
+      }
+      if (this.#heads.size >= 10_000) this.#heads.clear();
+      this.#heads.set(tenantId, prev);
+      // The stored record is what was sent (it went through JSON already) plus its place in the chain.
+      return records.map((record, index) => {
+        const link = links[index] as ChainLink;
+        return { ...record.content, content_hash: record.contentHash, ...link } as AuditRecord;
+      });
+    }
+    throw new AppError('CONFLICT', `the audit chain of tenant ${tenantId} kept moving under this append`);
+  }
+
+  async #currentHead(tenantId: string): Promise<HeadRow> {
+    const head = await readAuditHead(this.db, tenantId);
+    if (head) return head;
+    // The tenant's first append: create the head (seq 0, genesis), or find the one a racer made.
+    await ensureAuditHead(this.db, tenantId, GENESIS_HASH);
+    return (await readAuditHead(this.db, tenantId)) ?? { seq: 0, hash: GENESIS_HASH };
   }
 
   async query(

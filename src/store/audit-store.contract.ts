@@ -151,6 +151,36 @@ export function describeAuditStoreContract(name: string, open: () => Promise<Dat
       expect(await log.verify(t)).toMatchObject({ ok: true, records: 50, head: { seq: 50 } });
     });
 
+    it('keeps one valid chain when several stores (as several processes would) append at once', async () => {
+      // Each store remembers the head it last wrote; the others move it meanwhile, so every store
+      // keeps losing races it must detect and redo, never forking the chain.
+      const t = tenant();
+      const logs = Array.from(
+        { length: 4 },
+        () => new AuditLog(new SqlAuditStore(db), { mask: (v) => v, clock: steppingClock(), ids: uuidv7Ids }),
+      );
+      await Promise.all(
+        logs.flatMap((other, w) =>
+          Array.from({ length: 10 }, (_, i) =>
+            i % 3 === 0
+              ? other.appendBatch(t, [entry({ actor: `w${w}-${i}a` }), entry({ actor: `w${w}-${i}b` })])
+              : other.append(t, entry({ actor: `w${w}-${i}` })),
+          ),
+        ),
+      );
+      const records = await allInSeqOrder(t);
+
+      expect(records).toHaveLength(56);
+      expectValidChain(records);
+      expect(new Set(records.map((r) => r.actor)).size).toBe(56);
+      expect(await log.verify(t)).toMatchObject({ ok: true, records: 56, head: { seq: 56 } });
+      // A store that was behind appends at the true head, not at the one it remembered.
+      const [first] = logs as [AuditLog];
+      const next = await first.append(t, entry());
+      expect(next.seq).toBe(57);
+      expect(await log.verify(t)).toMatchObject({ ok: true, records: 57 });
+    });
+
     it('keeps tenants in separate chains and separate views', async () => {
       const [a, b] = [tenant(), tenant()];
       await log.append(a, entry());
