@@ -95,12 +95,33 @@ export class AuditLog {
     entries: readonly AuditEntry[],
     signal?: AbortSignal,
   ): Promise<AuditRecord[]> {
-    if (entries.length === 0) return [];
-    if (entries.length > MAX_AUDIT_BATCH)
-      throw invalid(`at most ${MAX_AUDIT_BATCH} audit entries per append (got ${entries.length})`);
     const time = this.#clock.now().toISOString();
-    const prepared = entries.map((entry) => this.#prepare(tenantId, entry, time));
-    return this.#store.append(tenantId, prepared, signal);
+    return this.appendPrepared(
+      tenantId,
+      entries.map((entry) => this.#prepare(tenantId, entry, time)),
+      signal,
+    );
+  }
+
+  /**
+   * Masks and hashes an entry now, stamped with the current time, for a later `appendPrepared`:
+   * writers that gather records into batches do the work as each record comes, not all at once
+   * when the batch is written. Throws if the entry is not JSON.
+   */
+  prepare(tenantId: string, entry: AuditEntry): PreparedAuditRecord {
+    return this.#prepare(tenantId, entry, this.#clock.now().toISOString());
+  }
+
+  /** Appends prepared records in order, all or none, in one write; at most MAX_AUDIT_BATCH. */
+  async appendPrepared(
+    tenantId: string,
+    records: readonly PreparedAuditRecord[],
+    signal?: AbortSignal,
+  ): Promise<AuditRecord[]> {
+    if (records.length === 0) return [];
+    if (records.length > MAX_AUDIT_BATCH)
+      throw invalid(`at most ${MAX_AUDIT_BATCH} audit entries per append (got ${records.length})`);
+    return this.#store.append(tenantId, records, signal);
   }
 
   #prepare(tenantId: string, entry: AuditEntry, time: string): PreparedAuditRecord {

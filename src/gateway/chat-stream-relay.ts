@@ -34,11 +34,12 @@ export interface RelayOptions {
 }
 
 const encoder = new TextEncoder();
-const DONE = encoder.encode('data: [DONE]\n\n');
+const DONE = 'data: [DONE]\n\n';
 
 /**
  * Passes an upstream chat-completions SSE body to the caller event by event, as each arrives: no
- * buffering beyond the event being assembled. Each chunk gets the caller's model id (and, for an
+ * buffering beyond the event being assembled (events that arrived together leave together, in one
+ * write). Each chunk gets the caller's model id (and, for an
  * external backend, its placeholders restored, delta by delta). Upstream backpressure follows the
  * caller's: the upstream socket pauses while the caller is not reading.
  *
@@ -57,9 +58,16 @@ export function relayChatStream(
   let usage: Usage | null = null;
   let finished = false;
   let ended = false;
+  /** What the events handled so far say to the caller, not yet passed on. */
+  let out = '';
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
+      const flush = () => {
+        if (out === '') return;
+        controller.enqueue(encoder.encode(out));
+        out = '';
+      };
       const end = (error: string | null) => {
         if (ended) return;
         ended = true;
@@ -69,8 +77,9 @@ export function relayChatStream(
           const body: { error: OpenAIErrorObject } = {
             error: { message: error, type: 'upstream_error', param: null, code: 'upstream_stream_failed' },
           };
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
+          out += `data: ${JSON.stringify(body)}\n\n`;
         }
+        flush();
         controller.close();
         options.call.dispose();
         options.onEnd({ usage, error, text: sent });
@@ -79,7 +88,7 @@ export function relayChatStream(
         for (const event of events) {
           if (ended) return;
           if (event.data === '[DONE]') {
-            controller.enqueue(DONE);
+            out += DONE;
             end(null);
             return;
           }
@@ -119,9 +128,12 @@ export function relayChatStream(
             if ((chunk.choices ?? []).length === 0) continue;
             delete chunk.usage;
           }
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`));
+          out += `data: ${JSON.stringify(chunk)}\n\n`;
         }
-        if (!ended) options.call.progress();
+        if (!ended) {
+          flush();
+          options.call.progress();
+        }
       };
       response.setEncoding('utf8');
       response.on('data', (text: string) => {
@@ -144,7 +156,7 @@ export function relayChatStream(
         if (ended) return;
         // Some servers omit [DONE]; an answer that reached its finish reason is complete.
         if (finished) {
-          controller.enqueue(DONE);
+          out += DONE;
           end(null);
         } else end(`model backend "${options.backend}" ended the stream mid-answer`);
       });

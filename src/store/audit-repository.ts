@@ -95,7 +95,11 @@ export class SqlAuditStore implements AuditStore {
       const links: ChainLink[] = [];
       let prev = head;
       for (const record of records) {
-        const link = { seq: prev.seq + 1, prev_hash: prev.hash, hash: chainHash(prev.hash, record.contentHash) };
+        const link = {
+          seq: prev.seq + 1,
+          prev_hash: prev.hash,
+          hash: chainHash(prev.hash, record.contentHash),
+        };
         links.push(link);
         prev = link;
       }

@@ -1,7 +1,7 @@
-import { type AuditEntry, type AuditLog, MAX_AUDIT_BATCH } from '../audit/index.ts';
+import { type AuditEntry, type AuditLog, MAX_AUDIT_BATCH, type PreparedAuditRecord } from '../audit/index.ts';
 
 interface Pending {
-  entries: AuditEntry[];
+  records: PreparedAuditRecord[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -11,6 +11,8 @@ interface Pending {
  * locked), so a worker running many runs would queue on that lock. Instead, while one append of a
  * tenant is in flight, later ones wait here and go together as the next batch: one statement,
  * one commit, many records. Every caller still resolves only once its records are committed.
+ * Records are masked and hashed as they come (their time is when they were recorded), so writing a
+ * large batch does not hold the thread for the whole batch's preparation at once.
  */
 export class AuditBatcher {
   readonly #queues = new Map<string, { pending: Pending[]; flushing: boolean }>();
@@ -25,22 +27,31 @@ export class AuditBatcher {
   /**
    * `lingerMs`: how long the first record of a batch waits for company before it is written. 0
    * (the default) writes at once; writers that never wait for the commit (the model gateway's
-   * records) trade that delay for far fewer transactions under load.
+   * records) trade that delay for far fewer transactions under load. `maxBatch`: records per
+   * statement at most (a backlog is written in several).
    */
   constructor(
     private readonly log: AuditLog,
     private readonly lingerMs = 0,
+    private readonly maxBatch = MAX_AUDIT_BATCH,
   ) {}
 
+  /** Rejects at once if an entry cannot be recorded (not JSON), else once its records are committed. */
   append(tenantId: string, entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
+    let records: PreparedAuditRecord[];
+    try {
+      records = entries.map((entry) => this.log.prepare(tenantId, entry));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<void>((resolve, reject) => {
       let queue = this.#queues.get(tenantId);
       if (!queue) {
         queue = { pending: [], flushing: false };
         this.#queues.set(tenantId, queue);
       }
-      queue.pending.push({ entries, resolve, reject });
+      queue.pending.push({ records, resolve, reject });
       if (!queue.flushing) {
         const flushing = this.#flush(tenantId, queue);
         this.#flushes.add(flushing);
@@ -75,21 +86,22 @@ export class AuditBatcher {
       let size = 0;
       while (queue.pending.length > 0) {
         const next = queue.pending[0] as Pending;
-        if (batch.length > 0 && size + next.entries.length > MAX_AUDIT_BATCH) break;
+        if (batch.length > 0 && size + next.records.length > this.maxBatch) break;
         batch.push(next);
-        size += next.entries.length;
+        size += next.records.length;
         queue.pending.shift();
       }
       try {
-        await this.log.appendBatch(
+        await this.log.appendPrepared(
           tenantId,
-          batch.flatMap((p) => p.entries),
+          batch.flatMap((p) => p.records),
         );
         for (const p of batch) p.resolve();
       } catch (error) {
         if (batch.length === 1) (batch[0] as Pending).reject(error);
         // One caller's bad entry must not fail the others: each alone, then.
-        else for (const p of batch) await this.log.appendBatch(tenantId, p.entries).then(p.resolve, p.reject);
+        else
+          for (const p of batch) await this.log.appendPrepared(tenantId, p.records).then(p.resolve, p.reject);
       }
     }
     queue.flushing = false;

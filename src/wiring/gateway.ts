@@ -99,8 +99,9 @@ export async function wireGateway(deps: {
     loadCatalog(deps.modelBackends, deps.modelAliases, tenantId, signal),
   );
   await catalog.listen(deps.database, channelsFor(deps.database.schema).models);
-  // The caller never waits for these records: let them gather for 20 ms into one transaction.
-  const batcher = new AuditBatcher(deps.audit, 20);
+  // The caller never waits for these records: let them gather for 20 ms into one transaction, at
+  // most 250 a statement (a backlog goes in several, so the thread is never held long).
+  const batcher = new AuditBatcher(deps.audit, 20, 250);
   const record = (invocation: GatewayInvocation) => {
     deps.metrics.observe(invocation);
     batcher
