@@ -24,6 +24,8 @@ import {
   ModelAliasService,
   ModelBackendService,
   PolicyService,
+  ToolServerService,
+  ToolService,
 } from './registry/index.ts';
 import { checkWorkflowExpressions } from './runtime/index.ts';
 import {
@@ -40,15 +42,19 @@ import {
   SqlTenantStore,
 } from './store/index.ts';
 import { GatewayMetrics } from './telemetry/index.ts';
+import { ArgumentValidator, BUILTIN_TOOLS, checkToolServerSpec, checkToolSpec } from './tools/index.ts';
 import {
   checkPolicySpec,
   createLogger,
   type GatewayWiring,
   readinessCheck,
+  type ToolWiring,
   wireCredentials,
   wireGateway,
   wireGovernance,
   wireRuns,
+  wireSecrets,
+  wireTools,
 } from './wiring/index.ts';
 
 type Governed = Awaited<ReturnType<typeof wireGovernance>>;
@@ -117,6 +123,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let worker: Worker | null = null;
   let governed: Governed | undefined;
   let gateway: GatewayWiring | undefined;
+  let toolWiring: ToolWiring | undefined;
   let generatedKeyFile: string | undefined;
   try {
     const applied = await migrateToLatest(database.db, database.schema);
@@ -127,6 +134,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const identityTransactions = new SqlIdentityTransactions(database.db, database.schema);
     const credentials = await wireCredentials(database);
     const registryTransactions = new SqlRegistryTransactions(database.db, database.schema);
+    const secrets = await wireSecrets(database, config, dataDir, ids, logger);
 
     const bootstrap = await bootstrapPlatform(
       // Uncached: bootstrap looks up the preset key before it exists, a miss the cache would keep.
@@ -150,7 +158,20 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
     const modelAliases = new ModelAliasService(registryTransactions, clock, ids);
-    const apply = new ApplyService(registryTransactions, clock, ids, checkSpec, checkPolicySpec);
+    const argumentValidator = new ArgumentValidator();
+    const checkTool = checkToolSpec(
+      argumentValidator,
+      BUILTIN_TOOLS.map((tool) => tool.name),
+    );
+    const checkToolServer = checkToolServerSpec(config.toolStdioCommands);
+    const toolManifests = new ToolService(registryTransactions, clock, ids, checkTool);
+    const toolServers = new ToolServerService(registryTransactions, clock, ids, checkToolServer);
+    const apply = new ApplyService(registryTransactions, clock, ids, {
+      agent: checkSpec,
+      policy: checkPolicySpec,
+      tool: checkTool,
+      toolServer: checkToolServer,
+    });
     const policies = new PolicyService(registryTransactions);
     const identity = new IdentityService(tenants, identityTransactions, clock, ids, (tenantId) =>
       credentials.invalidateTenant(tenantId),
@@ -186,10 +207,24 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       metrics,
     });
+    toolWiring = await wireTools({
+      database,
+      config,
+      tools: toolManifests,
+      toolServers,
+      tenants,
+      secrets,
+      decisions: governed.decisions,
+      mask: (tenantId, value) => (governed as Governed).guards.mask(tenantId, value),
+      audit,
+      validator: argumentValidator,
+      logger,
+    });
     const runs = wireRuns(
       database,
       new AgentCatalogService(registryTransactions),
       { backends: modelBackends, aliases: modelAliases, gateway: gateway.gateway },
+      toolWiring.gateway,
       clock,
       ids,
       logger,
@@ -246,6 +281,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       guards: governed.guards,
       audit,
+      secrets,
+      tools: {
+        gateway: toolWiring.gateway,
+        manifests: toolManifests,
+        servers: toolServers,
+        manager: toolWiring.manager,
+        calls: toolWiring.calls,
+      },
       gateway: (gateway as GatewayWiring).gateway,
       readiness,
       logger,
@@ -303,6 +346,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
             ]);
             // After the last request: it may still add a record to the gateway's batch.
             await (gateway as GatewayWiring).close();
+            await toolWiring?.close();
             await openCache.close();
             await database.close();
             logger.info('stopped');
@@ -316,6 +360,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await governed?.close();
     await server?.close(0);
     await gateway?.close();
+    await toolWiring?.close();
     await cache?.close();
     await database.close();
     if (generatedKeyFile && error instanceof Error) {

@@ -14,6 +14,7 @@ import type {
   ModelBackendService,
   PolicyService,
 } from '../registry/index.ts';
+import type { SecretService } from '../secrets/index.ts';
 import { toHonoPath } from './bind-route.ts';
 import type { AppEnv } from './context.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
@@ -30,6 +31,8 @@ import { modelBackendRoutes } from './routes/model-backends.ts';
 import { openAIErrorResponse, openAIGatewayRoutes } from './routes/openai-gateway.ts';
 import { type LivePolicies, policyRoutes } from './routes/policies.ts';
 import { runRoutes } from './routes/runs.ts';
+import { secretRoutes } from './routes/secrets.ts';
+import { type ToolAccess, toolRoutes } from './routes/tools.ts';
 
 export interface ApiDeps {
   authenticator: Authenticator;
@@ -44,6 +47,8 @@ export interface ApiDeps {
   livePolicies: LivePolicies;
   guards: GuardAccess;
   audit: AuditLog;
+  secrets: SecretService;
+  tools: ToolAccess;
   /** The OpenAI-compatible model gateway served under /v1. */
   gateway: ModelGateway;
   readiness: (signal: AbortSignal) => Promise<Readiness>;
@@ -124,6 +129,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   policyRoutes(app, deps.authenticator, deps.policies, deps.livePolicies);
   guardRoutes(app, deps.authenticator, deps.guards);
   auditRoutes(app, deps.authenticator, deps.audit);
+  secretRoutes(app, deps.authenticator, deps.secrets);
+  toolRoutes(app, deps.authenticator, deps.tools);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
   if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics);
 

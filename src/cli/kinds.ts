@@ -9,7 +9,10 @@ import {
   type Principal,
   type Route,
   routes,
+  type Secret,
   type Tenant,
+  type ToolInfo,
+  type ToolServer,
 } from '../contracts/index.ts';
 import { UsageError } from './exit-codes.ts';
 import { age, type Column } from './output.ts';
@@ -114,6 +117,34 @@ const apiKeyColumns: Column<ApiKey>[] = [
   },
 ];
 
+const oneLine = (text: string, max = 60) => {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
+
+const toolColumns: Column<ToolInfo>[] = [
+  { header: 'NAME', value: (t) => t.name },
+  { header: 'TYPE', value: (t) => t.type },
+  { header: 'SOURCE', value: (t) => (t.server ? `${t.source}:${t.server}` : t.source) },
+  { header: 'DESCRIPTION', value: (t) => oneLine(t.description) },
+];
+
+const toolServerColumns: Column<ToolServer>[] = [
+  { header: 'NAME', value: (s) => s.metadata.name },
+  { header: 'TRANSPORT', value: (s) => s.spec.transport },
+  { header: 'STATE', value: (s) => s.status.state },
+  { header: 'TOOLS', value: (s) => String(s.status.tools.length) },
+  { header: 'ERROR', value: (s) => oneLine(s.status.lastError ?? '-', 50) },
+  { header: 'AGE', value: (s) => age(s.metadata.createdAt) },
+];
+
+const secretColumns: Column<Secret>[] = [
+  { header: 'NAME', value: (s) => s.name },
+  { header: 'KEYS', value: (s) => s.keys.join(',') },
+  { header: 'VERSION', value: (s) => String(s.version) },
+  { header: 'AGE', value: (s) => age(s.createdAt) },
+];
+
 export const KINDS = {
   agents: {
     singular: 'agent',
@@ -175,6 +206,36 @@ export const KINDS = {
     nameOf: (p: Principal) => p.name,
     columns: principalColumns,
   } satisfies KindInfo<Principal>,
+  tools: {
+    singular: 'tool',
+    aliases: ['tool', 'tools'],
+    list: routes.listTools,
+    get: routes.getTool,
+    remove: routes.deleteTool,
+    key: 'name',
+    nameOf: (t: ToolInfo) => t.name,
+    columns: toolColumns,
+  } satisfies KindInfo<ToolInfo>,
+  toolservers: {
+    singular: 'toolserver',
+    aliases: ['toolserver', 'toolservers', 'tool-server', 'tool-servers', 'ts'],
+    list: routes.listToolServers,
+    get: routes.getToolServer,
+    remove: routes.deleteToolServer,
+    key: 'name',
+    nameOf: (s: ToolServer) => s.metadata.name,
+    columns: toolServerColumns,
+  } satisfies KindInfo<ToolServer>,
+  secrets: {
+    singular: 'secret',
+    aliases: ['secret', 'secrets'],
+    list: routes.listSecrets,
+    get: routes.getSecret,
+    remove: routes.deleteSecret,
+    key: 'name',
+    nameOf: (s: Secret) => s.name,
+    columns: secretColumns,
+  } satisfies KindInfo<Secret>,
   apikeys: {
     singular: 'apikey',
     aliases: ['apikey', 'apikeys', 'api-key', 'api-keys'],

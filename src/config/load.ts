@@ -26,6 +26,10 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_APPROVAL_WEBHOOK_URL', 'approvalWebhookUrl'],
   ['AGENTICAI_APPROVAL_WEBHOOK_SECRET', 'approvalWebhookSecret'],
   ['AGENTICAI_PII_HASH_KEY', 'piiHashKey'],
+  ['AGENTICAI_SECRET_KEY', 'secretKey'],
+  ['AGENTICAI_SECRET_KEY_PREVIOUS', 'secretKeyPrevious'],
+  ['AGENTICAI_TOOL_STDIO_COMMANDS', 'toolStdioCommands'],
+  ['AGENTICAI_TOOL_RESULT_MAX_BYTES', 'toolResultMaxBytes'],
 ];
 
 const OIDC_ENV_KEYS: Array<[string, string]> = [

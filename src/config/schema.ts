@@ -88,6 +88,33 @@ export const ConfigSchema = z.strictObject({
     .min(16, 'use at least 16 characters')
     .optional()
     .describe('Key of the hash PII action (stable HMAC); without it a per-install key is derived'),
+  secretKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The 32-byte key (base64 or hex) that seals secrets; unset, one is generated into dataDir/secret.key. ' +
+        'Replicas sharing a database need the same key',
+    ),
+  secretKeyPrevious: z
+    .union([z.array(z.string().min(1)), z.string().transform((value) => value.split(',').filter(Boolean))])
+    .default([])
+    .describe(
+      'Older keys (comma-separated) that still open what they sealed, until `actl secrets rotate-key`',
+    ),
+  toolStdioCommands: z
+    .union([z.array(z.string().min(1)), z.string().transform((value) => value.split(',').filter(Boolean))])
+    .default([])
+    .describe(
+      'Programs a stdio ToolServer may run on this host (exact match, comma-separated); none by default',
+    ),
+  toolResultMaxBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * MiB)
+    .default(MiB)
+    .describe('Largest tool result passed on; larger ones are cut with a marker'),
   oidc: OidcConfigSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

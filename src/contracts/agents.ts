@@ -30,14 +30,15 @@ export const AgentModelSchema = z
   })
   .describe('Which model the agent thinks with');
 
-export const TOOL_TYPES = ['builtin', 'http', 'openapi', 'mcp', 'agent', 'sandbox'] as const;
+/** What an agent's tool reference may say it is (informational: the registry knows each tool's type). */
+export const TOOL_REF_TYPES = ['builtin', 'http', 'api', 'openapi', 'mcp', 'agent', 'sandbox'] as const;
 
 /** A tool an agent may use: a name, or the seed's `{name, type?, config?}` form. */
 export const ToolRefSchema = z.union([
   z.string().min(1).max(253).describe('Tool name'),
   z.strictObject({
     name: z.string().min(1).max(253),
-    type: z.enum(TOOL_TYPES).optional(),
+    type: z.enum(TOOL_REF_TYPES).optional(),
     version: z.string().max(64).optional(),
     config: z
       .record(z.string(), z.unknown())

@@ -80,10 +80,16 @@ export const ObjectMetaSchema = z.strictObject({
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });
+export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;
 
 /** Object metadata as a user writes it in a manifest. */
 export const ManifestMetaSchema = z.strictObject({
   name: NameSchema,
+  namespace: z
+    .string()
+    .max(63)
+    .optional()
+    .describe("Accepted so Kubernetes manifests apply as written; ignored: the tenant is the caller's"),
   labels: LabelsSchema.optional(),
   annotations: AnnotationsSchema.optional(),
 });

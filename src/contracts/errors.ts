@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'UPSTREAM_ERROR',
   'UNAVAILABLE',
+  'APPROVAL_REQUIRED',
+  'SECRET_UNREADABLE',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -58,6 +60,8 @@ export const ERROR_TABLE: Record<ErrorCode, { category: ErrorCategory; status: n
   RATE_LIMITED: { category: 'quota', status: 429, title: 'Rate limited' },
   UPSTREAM_ERROR: { category: 'upstream', status: 502, title: 'Upstream error' },
   UNAVAILABLE: { category: 'unavailable', status: 503, title: 'Service unavailable' },
+  APPROVAL_REQUIRED: { category: 'denied', status: 403, title: 'Approval required' },
+  SECRET_UNREADABLE: { category: 'internal', status: 500, title: 'Secret unreadable' },
   INTERNAL: { category: 'internal', status: 500, title: 'Internal error' },
 };
 

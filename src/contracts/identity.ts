@@ -26,6 +26,12 @@ export const PERMISSIONS = [
   'runs:resolve',
   'audit:read',
   'policies:write',
+  'tools:read',
+  'tools:write',
+  'tools:invoke',
+  'secrets:read',
+  'secrets:write',
+  'secrets:rotate',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

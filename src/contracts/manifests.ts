@@ -4,9 +4,17 @@ import { API_VERSION, NameSchema } from './common.ts';
 import { ModelAliasManifestSchema } from './model-aliases.ts';
 import { ModelBackendManifestSchema } from './model-backends.ts';
 import { PolicyManifestSchema } from './policies.ts';
+import { ToolManifestSchema, ToolServerManifestSchema } from './tools.ts';
 
 /** Kinds `actl apply` and `POST /api/v1/apply` accept today. Later kinds join this list. */
-export const MANIFEST_KINDS = ['Agent', 'ModelBackend', 'ModelAlias', 'Policy'] as const;
+export const MANIFEST_KINDS = [
+  'Agent',
+  'ModelBackend',
+  'ModelAlias',
+  'Policy',
+  'Tool',
+  'ToolServer',
+] as const;
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
 export const MANIFEST_SCHEMAS = {
@@ -14,6 +22,8 @@ export const MANIFEST_SCHEMAS = {
   ModelBackend: ModelBackendManifestSchema,
   ModelAlias: ModelAliasManifestSchema,
   Policy: PolicyManifestSchema,
+  Tool: ToolManifestSchema,
+  ToolServer: ToolServerManifestSchema,
 } as const satisfies Record<ManifestKind, z.ZodType>;
 
 export const ManifestSchema = z.discriminatedUnion('kind', [
@@ -21,6 +31,8 @@ export const ManifestSchema = z.discriminatedUnion('kind', [
   ModelBackendManifestSchema,
   ModelAliasManifestSchema,
   PolicyManifestSchema,
+  ToolManifestSchema,
+  ToolServerManifestSchema,
 ]);
 export type Manifest = z.infer<typeof ManifestSchema>;
 

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { API_VERSION, DurationSchema, ManifestMetaSchema, ObjectMetaSchema } from './common.ts';
+import { SecretRefSchema } from './secrets.ts';
 
 export const MODEL_BACKEND_TYPES = ['openai-compatible'] as const;
 export type ModelBackendType = (typeof MODEL_BACKEND_TYPES)[number];
 
 export const TRUST_LEVELS = ['internal', 'external'] as const;
-
-export const SecretRefSchema = z
-  .strictObject({
-    name: z.string().min(1).max(253),
-    key: z.string().min(1).max(253).optional(),
-  })
-  .describe('Reference to a stored secret; the value never appears in manifests or responses');
 
 export const ModelBackendSpecSchema = z
   .strictObject({
@@ -22,7 +16,9 @@ export const ModelBackendSpecSchema = z
       .url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL' })
       .describe('Base URL, e.g. http://127.0.0.1:8000/v1'),
     models: z.array(z.string().min(1).max(256)).min(1).max(1000).describe('Model names served'),
-    apiKeySecretRef: SecretRefSchema.optional(),
+    apiKeySecretRef: SecretRefSchema.optional().describe(
+      'Secret whose value is sent as `Authorization: Bearer <value>` to the backend (hosted APIs)',
+    ),
     capabilities: z.array(z.string().min(1).max(64)).max(64).optional(),
     trust: z.enum(TRUST_LEVELS).optional().describe('external: prompts leave the company (masked)'),
     cost_per_1k: z

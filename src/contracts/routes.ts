@@ -9,6 +9,8 @@ import { modelAliasRoutes } from './model-alias-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { defineRoute } from './route.ts';
 import { runRoutes } from './run-routes.ts';
+import { secretRoutes } from './secret-routes.ts';
+import { toolRoutes } from './tool-routes.ts';
 
 export const HealthSchema = z.strictObject({ status: z.enum(['ok']) });
 export const ReadinessSchema = z.strictObject({
@@ -77,6 +79,8 @@ export const routes = {
   ...policyRoutes,
   ...guardRoutes,
   ...auditRoutes,
+  ...secretRoutes,
+  ...toolRoutes,
 } as const;
 
 export type Routes = typeof routes;

@@ -7,8 +7,8 @@ describe('role permissions', () => {
       Object.entries(ROLE_PERMISSIONS).map(([role, perms]) => [role, [...perms].sort()]),
     );
     expect(table).toEqual({
-      viewer: ['agents:read', 'model-backends:read', 'runs:read'],
-      approver: ['agents:read', 'model-backends:read', 'runs:read', 'runs:resolve'],
+      viewer: ['agents:read', 'model-backends:read', 'runs:read', 'tools:read'],
+      approver: ['agents:read', 'model-backends:read', 'runs:read', 'runs:resolve', 'tools:read'],
       developer: [
         'agents:read',
         'agents:write',
@@ -16,6 +16,10 @@ describe('role permissions', () => {
         'models:invoke',
         'runs:create',
         'runs:read',
+        'secrets:read',
+        'tools:invoke',
+        'tools:read',
+        'tools:write',
       ],
       operator: [
         'agents:read',
@@ -28,6 +32,11 @@ describe('role permissions', () => {
         'runs:create',
         'runs:read',
         'runs:resolve',
+        'secrets:read',
+        'secrets:write',
+        'tools:invoke',
+        'tools:read',
+        'tools:write',
       ],
       admin: [
         'agents:read',
@@ -45,7 +54,12 @@ describe('role permissions', () => {
         'runs:create',
         'runs:read',
         'runs:resolve',
+        'secrets:read',
+        'secrets:write',
         'tenants:read',
+        'tools:invoke',
+        'tools:read',
+        'tools:write',
       ],
     });
   });
@@ -55,6 +69,12 @@ describe('role permissions', () => {
     expect(permissionsOf(['admin'], 'default').platformAdmin).toBe(true);
     expect(permissionsOf(['admin'], 'acme').permissions.has('tenants:write')).toBe(false);
     expect(permissionsOf(['operator'], 'default').permissions.has('tenants:write')).toBe(false);
+  });
+
+  it('lets only admins of the platform tenant rotate the key that seals every tenant’s secrets', () => {
+    expect(permissionsOf(['admin'], 'default').permissions.has('secrets:rotate')).toBe(true);
+    expect(permissionsOf(['admin'], 'acme').permissions.has('secrets:rotate')).toBe(false);
+    expect(permissionsOf(['operator'], 'default').permissions.has('secrets:rotate')).toBe(false);
   });
 
   it('unions the permissions of several roles', () => {

@@ -1,7 +1,7 @@
 import { type Permission, PLATFORM_TENANT, type Role } from '../contracts/index.ts';
 
-const READ: Permission[] = ['agents:read', 'model-backends:read', 'runs:read'];
-const RUN: Permission[] = ['runs:create', 'models:invoke'];
+const READ: Permission[] = ['agents:read', 'model-backends:read', 'runs:read', 'tools:read'];
+const RUN: Permission[] = ['runs:create', 'models:invoke', 'tools:invoke'];
 
 /**
  * Which role holds which permission, within its own tenant. The one place this is decided;
@@ -10,13 +10,16 @@ const RUN: Permission[] = ['runs:create', 'models:invoke'];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: READ,
   approver: [...READ, 'runs:resolve'],
-  developer: [...READ, ...RUN, 'agents:write'],
+  developer: [...READ, ...RUN, 'agents:write', 'tools:write', 'secrets:read'],
   operator: [
     ...READ,
     ...RUN,
     'runs:resolve',
     'agents:write',
     'model-backends:write',
+    'tools:write',
+    'secrets:read',
+    'secrets:write',
     'metrics:read',
     'audit:read',
   ],
@@ -31,14 +34,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'api-keys:read',
     'api-keys:write',
     'tenants:read',
+    'tools:write',
+    'secrets:read',
+    'secrets:write',
     'metrics:read',
     'audit:read',
     'policies:write',
   ],
 };
 
-/** Held only by admins of the platform tenant: they create and delete tenants. */
-export const PLATFORM_PERMISSIONS: readonly Permission[] = ['tenants:write'];
+/** Held only by admins of the platform tenant: they create and delete tenants and rotate the secret key. */
+export const PLATFORM_PERMISSIONS: readonly Permission[] = ['tenants:write', 'secrets:rotate'];
 
 /** The caller of a request, after authentication. */
 export interface Caller {

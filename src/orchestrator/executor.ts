@@ -195,6 +195,7 @@ export class RunExecutor {
             ? { name: ref }
             : { name: ref.name, ...(ref.config ? { config: ref.config } : {}) },
         ),
+        { tenantId: run.tenantId },
       );
     } catch (error) {
       throw new RunSetupError(error instanceof Error ? error.message : String(error));

@@ -15,6 +15,13 @@ import { checkAliasTargets } from './model-alias-targets.ts';
 import { reconcileModelBackend } from './model-backend-service.ts';
 import { type PolicySpecCheck, reconcilePolicy } from './policy-service.ts';
 import type { RegistryStores, RegistryTransactions } from './ports.ts';
+import {
+  checkToolReferences,
+  reconcileTool,
+  reconcileToolServer,
+  type ToolServerSpecCheck,
+  type ToolSpecCheck,
+} from './tool-service.ts';
 
 export interface ApplyOptions {
   dryRun: boolean;
@@ -27,9 +34,24 @@ export interface ApplyOptions {
 
 /**
  * Kinds that name others are written after them, whatever the order of the documents: an alias
- * after the backends it routes to, so one file can hold both.
+ * after the backends it routes to, a tool after the tool server it lives on, so one file can hold both.
  */
-const APPLY_PHASE: Record<ManifestKind, 0 | 1> = { Agent: 0, ModelBackend: 0, Policy: 0, ModelAlias: 1 };
+const APPLY_PHASE: Record<ManifestKind, 0 | 1> = {
+  Agent: 0,
+  ModelBackend: 0,
+  Policy: 0,
+  ToolServer: 0,
+  ModelAlias: 1,
+  Tool: 1,
+};
+
+/** Checks of kinds beyond their schema, each returning the problems under a pointer prefix. */
+export interface ManifestChecks {
+  agent?: AgentSpecCheck;
+  policy?: PolicySpecCheck;
+  tool?: ToolSpecCheck;
+  toolServer?: ToolServerSpecCheck;
+}
 
 class DryRunRollback extends Error {
   constructor(readonly result: ApplyResultItem[]) {
@@ -44,11 +66,7 @@ class DryRunRollback extends Error {
  */
 export type AgentSpecCheck = (spec: AgentSpec, prefix: string) => FieldError[];
 
-export function validateManifests(
-  documents: readonly unknown[],
-  checkSpec?: AgentSpecCheck,
-  checkPolicy?: PolicySpecCheck,
-): Manifest[] {
+export function validateManifests(documents: readonly unknown[], checks: ManifestChecks = {}): Manifest[] {
   const errors: FieldError[] = [];
   const manifests: Manifest[] = [];
   const seen = new Map<string, number>();
@@ -72,19 +90,19 @@ export function validateManifests(
       return;
     }
     const manifest = parsed.data as Manifest;
-    if (manifest.kind === 'Agent' && checkSpec) {
-      const problems = checkSpec(manifest.spec, prefix);
-      if (problems.length > 0) {
-        errors.push(...problems);
-        return;
-      }
-    }
-    if (manifest.kind === 'Policy' && checkPolicy) {
-      const problems = checkPolicy(manifest.metadata.name, manifest.spec, `${prefix}/spec`);
-      if (problems.length > 0) {
-        errors.push(...problems);
-        return;
-      }
+    const problems =
+      manifest.kind === 'Agent' && checks.agent
+        ? checks.agent(manifest.spec, prefix)
+        : manifest.kind === 'Policy' && checks.policy
+          ? checks.policy(manifest.metadata.name, manifest.spec, `${prefix}/spec`)
+          : manifest.kind === 'Tool' && checks.tool
+            ? checks.tool(manifest.spec, `${prefix}/spec`)
+            : manifest.kind === 'ToolServer' && checks.toolServer
+              ? checks.toolServer(manifest.spec, `${prefix}/spec`)
+              : [];
+    if (problems.length > 0) {
+      errors.push(...problems);
+      return;
     }
     const key = `${manifest.kind}/${manifest.metadata.name}`;
     const first = seen.get(key);
@@ -120,6 +138,8 @@ async function checkReferences(
   for (const { manifest, index } of staged) {
     if (manifest.kind === 'ModelAlias')
       errors.push(...(await checkAliasTargets(stores.modelBackends, manifest.spec, `/items/${index}/spec`)));
+    if (manifest.kind === 'Tool')
+      errors.push(...(await checkToolReferences(stores.toolServers, manifest.spec, `/items/${index}/spec`)));
   }
   if (errors.length > 0) rejectManifests(errors);
 }
@@ -130,12 +150,11 @@ export class ApplyService {
     private readonly transactions: RegistryTransactions,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
-    private readonly checkSpec?: AgentSpecCheck,
-    private readonly checkPolicy?: PolicySpecCheck,
+    private readonly checks: ManifestChecks = {},
   ) {}
 
   async apply(tenantId: string, documents: readonly unknown[], options: ApplyOptions): Promise<ApplyResult> {
-    const manifests = validateManifests(documents, this.checkSpec, this.checkPolicy);
+    const manifests = validateManifests(documents, this.checks);
     const forbidden = [...new Set(manifests.map((m) => m.kind))].filter((kind) => !options.mayWrite(kind));
     if (forbidden.length > 0) {
       throw new AppError(
@@ -210,6 +229,20 @@ export class ApplyService {
           manifest,
         );
         return { kind: 'ModelAlias', name, action };
+      }
+      case 'Tool': {
+        const { action } = await reconcileTool(
+          { tools: stores.tools, clock: this.clock, ids: this.ids },
+          manifest,
+        );
+        return { kind: 'Tool', name, action };
+      }
+      case 'ToolServer': {
+        const { action } = await reconcileToolServer(
+          { toolServers: stores.toolServers, clock: this.clock, ids: this.ids },
+          manifest,
+        );
+        return { kind: 'ToolServer', name, action };
       }
       case 'Policy': {
         const { action, record } = await reconcilePolicy(

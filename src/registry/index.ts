@@ -1,7 +1,13 @@
 export { AgentCatalogService } from './agent-catalog.ts';
 export { AgentService, type ListQuery, type VersionWrite, type WriteOptions } from './agent-service.ts';
 export { VERSION_TRANSITIONS } from './agent-versions.ts';
-export { type AgentSpecCheck, type ApplyOptions, ApplyService, validateManifests } from './apply-service.ts';
+export {
+  type AgentSpecCheck,
+  type ApplyOptions,
+  ApplyService,
+  type ManifestChecks,
+  validateManifests,
+} from './apply-service.ts';
 export { etagOf, expectedVersion } from './etag.ts';
 export { ModelAliasService } from './model-alias-service.ts';
 export { ModelBackendService } from './model-backend-service.ts';
@@ -23,5 +29,16 @@ export type {
   RegistryTransactions,
   SpecRecord,
   SpecStore,
+  ToolRecord,
+  ToolServerRecord,
+  ToolServerStore,
+  ToolStore,
   VersionChanges,
 } from './ports.ts';
+export { type StoredToolServer, toToolResource, toToolServerResource } from './resources.ts';
+export {
+  ToolServerService,
+  type ToolServerSpecCheck,
+  ToolService,
+  type ToolSpecCheck,
+} from './tool-service.ts';

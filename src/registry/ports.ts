@@ -5,6 +5,8 @@ import type {
   ModelAliasSpec,
   ModelBackendSpec,
   PolicySpec,
+  ToolServerSpec,
+  ToolSpec,
 } from '../contracts/index.ts';
 
 export interface AgentRecord {
@@ -159,11 +161,21 @@ export interface PolicyStore {
   delete(id: string): Promise<void>;
 }
 
+export type ToolRecord = SpecRecord<ToolSpec>;
+/** Registered tools (kind: Tool) within one tenant; every write announces the tenant on the tools channel. */
+export type ToolStore = SpecStore<ToolSpec>;
+
+export type ToolServerRecord = SpecRecord<ToolServerSpec>;
+/** MCP tool servers within one tenant; every write announces the tenant on the tools channel. */
+export type ToolServerStore = SpecStore<ToolServerSpec>;
+
 export interface RegistryStores {
   agents: AgentStore;
   modelBackends: ModelBackendStore;
   modelAliases: ModelAliasStore;
   policies: PolicyStore;
+  tools: ToolStore;
+  toolServers: ToolServerStore;
 }
 
 /** Runs work in one tenant-scoped transaction: all of it commits, or none. */

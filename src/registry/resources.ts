@@ -4,8 +4,19 @@ import {
   API_VERSION,
   type ModelAlias,
   type ModelBackend,
+  type ObjectMeta,
+  type Tool,
+  type ToolServer,
 } from '../contracts/index.ts';
-import type { AgentVersionRecord, AgentView, ModelAliasRecord, ModelBackendRecord } from './ports.ts';
+import type {
+  AgentVersionRecord,
+  AgentView,
+  ModelAliasRecord,
+  ModelBackendRecord,
+  SpecRecord,
+  ToolRecord,
+  ToolServerRecord,
+} from './ports.ts';
 
 const iso = (date: Date): string => date.toISOString();
 const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -81,4 +92,27 @@ export function toModelAliasResource(record: ModelAliasRecord): ModelAlias {
     },
     spec: record.spec,
   };
+}
+
+function metadataOf(record: SpecRecord<unknown>): ObjectMeta {
+  return {
+    name: record.name,
+    uid: record.id,
+    labels: record.labels,
+    ...annotationsOrNothing(record.annotations),
+    resourceVersion: String(record.resourceVersion),
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+  };
+}
+
+export function toToolResource(record: ToolRecord): Tool {
+  return { apiVersion: API_VERSION, kind: 'Tool', metadata: metadataOf(record), spec: record.spec };
+}
+
+/** A tool server as stored; its `status` is this replica's connection, added by the tool gateway. */
+export type StoredToolServer = Omit<ToolServer, 'status'>;
+
+export function toToolServerResource(record: ToolServerRecord): StoredToolServer {
+  return { apiVersion: API_VERSION, kind: 'ToolServer', metadata: metadataOf(record), spec: record.spec };
 }

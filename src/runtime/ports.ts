@@ -113,6 +113,10 @@ export interface ToolResult {
 
 export interface ToolInvokeOptions {
   signal: AbortSignal;
+  /** The run's tenant: registered tools are the tenant's own. */
+  tenantId?: string | undefined;
+  /** The run, for the call's records (absent for a direct call). */
+  runId?: string | undefined;
   /** Stable per run step (run id + step key); idempotent tools pass it on (e.g. an HTTP header). */
   idempotencyKey: string;
   config: Record<string, unknown>;
@@ -130,7 +134,8 @@ export interface ToolRef {
  * it throws only when aborted or for a platform fault.
  */
 export interface ToolInvoker {
-  resolve(refs: readonly ToolRef[]): Promise<ToolDefinition[]>;
+  /** `scope`: whose tools (registered tools are per tenant; built-ins are everyone's). */
+  resolve(refs: readonly ToolRef[], scope?: { tenantId: string }): Promise<ToolDefinition[]>;
   invoke(name: string, args: unknown, options: ToolInvokeOptions): Promise<ToolResult>;
 }
 

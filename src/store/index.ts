@@ -30,5 +30,6 @@ export { SqlRunQueue } from './run-queue.ts';
 export { SqlRunStore } from './run-repository.ts';
 export { channelsFor, DatabaseSignals } from './run-signals.ts';
 export { type DB, TENANT_ROLE, TENANT_TABLES } from './schema.ts';
+export { SqlSecretStore } from './secret-repository.ts';
 export { cosine, type SemanticMatch, SqlSemanticCache } from './semantic-cache-repository.ts';
 export { inTenantTransaction, type Tx } from './tenant-scope.ts';

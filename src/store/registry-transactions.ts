@@ -7,11 +7,13 @@ import { SqlPolicyStore } from './policy-repository.ts';
 import { channelsFor } from './run-signals.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
+import { SqlToolServerStore, SqlToolStore } from './tool-repository.ts';
 
 /** RegistryTransactions over one database: each run is one tenant-scoped transaction. */
 export class SqlRegistryTransactions implements RegistryTransactions {
   readonly #policyChannel: string;
   readonly #modelsChannel: string;
+  readonly #toolsChannel: string;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -19,6 +21,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
   ) {
     this.#policyChannel = channelsFor(schema).policies;
     this.#modelsChannel = channelsFor(schema).models;
+    this.#toolsChannel = channelsFor(schema).tools;
   }
 
   run<T>(tenantId: string, fn: (stores: RegistryStores) => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -31,6 +34,8 @@ export class SqlRegistryTransactions implements RegistryTransactions {
           modelBackends: new SqlModelBackendStore(trx, tenantId, this.#modelsChannel),
           modelAliases: new SqlModelAliasStore(trx, tenantId, this.#modelsChannel),
           policies: new SqlPolicyStore(trx, tenantId, this.#policyChannel),
+          tools: new SqlToolStore(trx, tenantId, this.#toolsChannel),
+          toolServers: new SqlToolServerStore(trx, tenantId, this.#toolsChannel),
         }),
       signal,
     );

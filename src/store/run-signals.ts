@@ -17,6 +17,10 @@ export function channelsFor(schema: string) {
     models: `agenticai_${tag}_models`,
     /** Payload: a tenant id whose principals or API keys changed (revoked, disabled, deleted). */
     identity: `agenticai_${tag}_identity`,
+    /** Payload: a tenant id whose secrets changed. */
+    secrets: `agenticai_${tag}_secrets`,
+    /** Payload: a tenant id whose tools or tool servers changed. */
+    tools: `agenticai_${tag}_tools`,
   };
 }
 export type Channels = ReturnType<typeof channelsFor>;

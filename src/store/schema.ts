@@ -90,6 +90,24 @@ export interface ModelAliasesTable {
   updated_at: Timestamp;
 }
 
+/** Tools and tool servers: spec-only kinds with the columns of model aliases. */
+export type ToolsTable = ModelAliasesTable;
+export type ToolServersTable = ModelAliasesTable;
+
+export interface SecretsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  labels: Json;
+  keys: string[];
+  /** base64url(IV ‖ tag ‖ ciphertext) of the JSON key → value map. */
+  sealed: string;
+  key_id: string;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface SemanticCacheTable {
   id: string;
   tenant_id: string;
@@ -265,6 +283,9 @@ export interface DB {
   agent_versions: AgentVersionsTable;
   model_backends: ModelBackendsTable;
   model_aliases: ModelAliasesTable;
+  tools: ToolsTable;
+  tool_servers: ToolServersTable;
+  secrets: SecretsTable;
   semantic_cache: SemanticCacheTable;
   sessions: SessionsTable;
   session_messages: SessionMessagesTable;
@@ -286,6 +307,9 @@ export const TENANT_TABLES = [
   'agent_versions',
   'model_backends',
   'model_aliases',
+  'tools',
+  'tool_servers',
+  'secrets',
   'semantic_cache',
   'sessions',
   'session_messages',

@@ -1,3 +1,4 @@
+export { ArgumentValidator, toJsonSchema } from './argument-schema.ts';
 export { EchoArgsSchema, echoTool } from './builtin/echo.ts';
 export {
   HTTP_REQUEST_METHODS,
@@ -18,3 +19,9 @@ export {
   textResult,
 } from './builtin-tool.ts';
 export { BUILTIN_TOOLS, BuiltinToolInvoker } from './builtin-tool-invoker.ts';
+export { OAuthTokens } from './http/oauth2.ts';
+export { blockedReason } from './http/ssrf-guard.ts';
+export { McpConnection, type McpTool } from './mcp/mcp-connection.ts';
+export { NAMESPACE_SEPARATOR, ToolServerManager } from './mcp/tool-server-manager.ts';
+export { checkToolServerSpec, checkToolSpec } from './tool-checks.ts';
+export { type ToolCallContext, ToolGateway, type ToolOutcome } from './tool-gateway.ts';

@@ -108,6 +108,7 @@ export async function wireGovernance(deps: GovernanceWiring) {
     governance,
     approvals,
     guards,
+    decisions,
     tenantPolicies,
     /** Expires approvals past their time, on every replica that runs workers (safe to overlap). */
     startExpirySweep() {

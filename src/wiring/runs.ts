@@ -21,10 +21,10 @@ import {
   type ModelTarget,
   OpenAICompatibleModelClient,
   ReactRuntime,
+  type ToolInvoker,
   WorkflowRuntime,
 } from '../runtime/index.ts';
 import { type Database, DatabaseSignals, SqlRunQueue, SqlRunStore } from '../store/index.ts';
-import { BuiltinToolInvoker } from '../tools/index.ts';
 import { GatewayModelClient } from './gateway-model-client.ts';
 import { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
 
@@ -33,6 +33,7 @@ export function wireRuns(
   database: Database,
   catalogService: AgentCatalogService,
   models: { backends: ModelBackendService; aliases: ModelAliasService; gateway: ModelGateway },
+  tools: ToolInvoker,
   clock: Clock,
   ids: IdGenerator,
   logger: Logger,
@@ -79,7 +80,6 @@ export function wireRuns(
     models.gateway,
     new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({})),
   );
-  const tools = new BuiltinToolInvoker();
   const workflow = new WorkflowRuntime({ models: client, tools });
   const runtimes: Record<'react' | 'workflow', AgentRuntime> = {
     react: new ReactRuntime(client, tools),

@@ -85,7 +85,9 @@ describe('PII masking in audit and logs (actl up as a child process)', { timeout
             { id: 'call', type: 'tool', tool: 'http_request', args: { url, method: 'POST' } },
           ],
         },
-        { tools: ['echo', { name: 'http_request', config: { retries: 0, timeoutMs: 5_000 } }] },
+        {
+          tools: ['echo', { name: 'http_request', config: { retries: 0, timeoutMs: 5_000, internal: true } }],
+        },
       ),
     ]);
     const run = await startRun(t, 'leaky-fetch', { input: TEXT }, { apiKey: admin });

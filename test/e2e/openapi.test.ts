@@ -484,6 +484,25 @@ describe('real responses match the published schemas', () => {
     }
   });
 
+  const toolDoc = (name: string, description = 'Looks an IP address up') => ({
+    apiVersion: 'agenticai.dev/v1alpha1',
+    kind: 'Tool',
+    metadata: { name },
+    spec: { type: 'http', description, config: { endpoint: 'https://intel.example.com/ip', method: 'GET' } },
+  });
+  // A server nobody listens on: it is stored and reported failed, which is all this needs.
+  const toolServerDoc = (name: string, seconds = 2) => ({
+    apiVersion: 'agenticai.dev/v1alpha1',
+    kind: 'ToolServer',
+    metadata: { name },
+    spec: {
+      transport: 'streamable-http',
+      url: 'http://127.0.0.1:9/mcp',
+      internal: true,
+      timeout: `${seconds}s`,
+    },
+  });
+
   it('answers with an ETag on the success of every operation whose route honours If-Match', async () => {
     await json('POST', '/api/v1/agents?publish=true', agentDoc('etag-agent', 'v1'));
     await json('POST', '/api/v1/agents/etag-agent/versions?publish=true', { spec: agentDoc('x', 'v2').spec });
@@ -522,6 +541,11 @@ describe('real responses match the published schemas', () => {
         '/api/v1/model-aliases/etag-alias',
         aliasDoc('etag-alias', 'etag-backend', 'weighted'),
       ],
+      [routes.createTool, 'POST', '/api/v1/tools', toolDoc('etag-tool')],
+      [routes.replaceTool, 'PUT', '/api/v1/tools/etag-tool', toolDoc('etag-tool', 'changed')],
+      [routes.createToolServer, 'POST', '/api/v1/tool-servers', toolServerDoc('etag-server')],
+      [routes.getToolServer, 'GET', '/api/v1/tool-servers/etag-server'],
+      [routes.replaceToolServer, 'PUT', '/api/v1/tool-servers/etag-server', toolServerDoc('etag-server', 5)],
     ];
     const covered = new Set(cases.map(([route]) => route.operationId));
     const withBody = allRoutes.filter((route) => route.etag && route.success.status !== 204);

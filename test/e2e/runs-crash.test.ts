@@ -81,8 +81,8 @@ function agents(model: ScriptedModelServer) {
       metadata: { name: 'scripted' },
       spec: { type: 'openai-compatible', endpoint: model.url, models: ['m'], timeout: '30s' },
     },
-    workflow('safe-caller', { name: 'http_request', config: { idempotent: true } }),
-    workflow('unsafe-caller', { name: 'http_request' }),
+    workflow('safe-caller', { name: 'http_request', config: { idempotent: true, internal: true } }),
+    workflow('unsafe-caller', { name: 'http_request', config: { internal: true } }),
     {
       apiVersion: 'agenticai.dev/v1alpha1',
       kind: 'Agent',

@@ -83,7 +83,7 @@ describe.skipIf(!TEST_DATABASE_URL)('two API replicas and two workers on Postgre
           spec: {
             model: { backend: 'none', name: 'none' },
             runtime: 'workflow',
-            tools: ['echo', { name: 'http_request', config: { idempotent: true } }],
+            tools: ['echo', { name: 'http_request', config: { idempotent: true, internal: true } }],
             workflow: {
               nodes: [
                 { id: 'hello', type: 'tool', tool: 'echo', args: { text: 'run ${input.n}' }, next: 'ping' },

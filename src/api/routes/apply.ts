@@ -15,6 +15,9 @@ function writePermission(kind: ManifestKind): Permission {
       return 'model-backends:write';
     case 'Policy':
       return 'policies:write';
+    case 'Tool':
+    case 'ToolServer':
+      return 'tools:write';
     default:
       return assertNever(kind);
   }

@@ -55,6 +55,9 @@ const ADMIN_COLLECTIONS = new Set([
   'principals',
   'api-keys',
   'tenants',
+  'secrets',
+  'tools',
+  'tool-servers',
 ]);
 
 /**
@@ -103,6 +106,8 @@ export function auditAdminChanges(app: Hono<AppEnv>, audit: AuditLog): void {
     // Starting a run (`/agents/{name}/runs`) is not administration; the run has its own records.
     if (!ADMIN_COLLECTIONS.has(base) || c.req.path.endsWith('/runs')) return;
     const verb = name?.includes(':') ? name.split(':')[1] : undefined;
+    // A tool call is not administration either: it has its own tool_call record.
+    if (verb === 'invoke') return;
     await record(
       c,
       {

@@ -170,6 +170,8 @@ export class ReactRuntime implements AgentRuntime {
                 signal: execution.signal,
                 idempotencyKey: execution.idempotencyKey,
                 config: tool.config,
+                tenantId: ctx.tenantId,
+                runId: ctx.runId,
               });
         return result;
       },

@@ -101,6 +101,8 @@ export async function callTool(env: CallEnvironment, site: CallSite, body: ToolC
       signal: execution.signal,
       idempotencyKey: execution.idempotencyKey,
       config: definition.config,
+      tenantId: ctx.tenantId,
+      runId: ctx.runId,
     });
     if (result.isError) {
       const failed = resultEvent();

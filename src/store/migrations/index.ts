@@ -6,6 +6,7 @@ import * as governance from './0004-governance.ts';
 import * as modelAliases from './0005-model-aliases.ts';
 import * as semanticCache from './0006-semantic-cache.ts';
 import * as vector from './0007-vector.ts';
+import * as tools from './0008-tools.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005-model-aliases': modelAliases,
   '0006-semantic-cache': semanticCache,
   '0007-vector': vector,
+  '0008-tools': tools,
 };

@@ -83,8 +83,14 @@ async function unusedPort(): Promise<number> {
   return port;
 }
 
+/** The test doubles listen on loopback, which the SSRF guard refuses unless the reference is internal. */
 function options(overrides: Partial<ToolInvokeOptions> = {}): ToolInvokeOptions {
-  return { signal: new AbortController().signal, idempotencyKey: 'run-1:step-1', config: {}, ...overrides };
+  return {
+    signal: new AbortController().signal,
+    idempotencyKey: 'run-1:step-1',
+    ...overrides,
+    config: { internal: true, ...overrides.config },
+  };
 }
 
 const textOf = (result: ToolResult) => result.content.map((part) => part.text).join('');
@@ -336,5 +342,25 @@ describe('http_request', () => {
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain('request not sent');
     expect(requests).toHaveLength(0);
+  });
+
+  it('refuses loopback, private and link-local addresses unless the reference is internal', async () => {
+    const before = requests.length;
+    for (const url of [
+      `${base}/json`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/',
+      'http://[::1]/',
+    ]) {
+      const result = await httpRequestTool.run({ url }, options({ config: { internal: false } }));
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/SSRF guard/);
+    }
+    const named = await httpRequestTool.run(
+      { url: `http://localhost:${new URL(base).port}/json` },
+      options({ config: { internal: false } }),
+    );
+    expect(textOf(named)).toMatch(/localhost \(127\.0\.0\.1, a loopback address\)/);
+    expect(requests.length).toBe(before);
   });
 });

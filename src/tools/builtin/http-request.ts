@@ -67,8 +67,10 @@ export const HttpRequestConfigSchema = BaseToolConfigSchema.extend({
     .max(600_000)
     .default(DEFAULT_HTTP_TIMEOUT_MS)
     .describe('Limit for the whole exchange, response body included'),
-  // Until governance brings an egress policy (and the tools issue an SSRF guard), a reference
-  // without this list may call any host.
+  internal: z
+    .boolean()
+    .default(false)
+    .describe('May call private, loopback and link-local addresses (refused by default: SSRF guard)'),
   allowedHosts: z
     .array(z.string().min(1).max(253))
     .optional()
@@ -124,6 +126,7 @@ export const httpRequestTool = defineBuiltinTool({
       timeoutMs: config.timeoutMs,
       // A few bytes more than shown, to cut the text at a character boundary.
       keepBytes: config.maxResponseBytes + 3,
+      internal: config.internal,
     };
     const outcome = await sendWithRetries(request, idempotent ? config.retries : 0, signal);
     switch (outcome.kind) {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import { blockedLiteral, guardedLookup } from '../http/ssrf-guard.ts';
 
 export interface HttpSendRequest {
   url: URL;
@@ -10,6 +12,8 @@ export interface HttpSendRequest {
   timeoutMs: number;
   /** Response bytes kept; the rest is read, counted and discarded. */
   keepBytes: number;
+  /** May reach private, loopback and link-local addresses (the SSRF guard is off). */
+  internal?: boolean | undefined;
 }
 
 export type HttpSendOutcome =
@@ -56,13 +60,31 @@ export function sendHttpRequest(request: HttpSendRequest, signal: AbortSignal): 
     const fail = (error: unknown) => {
       if (signal.aborted) settle({ kind: 'aborted' });
       else if (timedOut) settle({ kind: 'timeout' });
-      else settle({ kind: 'failed', message: describeError(error), sent: true });
+      // A refused address was never connected to: nothing was sent.
+      else
+        settle({
+          kind: 'failed',
+          message: describeError(error),
+          sent: (error as { code?: string }).code !== 'EBLOCKED',
+        });
     };
 
+    if (!request.internal) {
+      const blocked = blockedLiteral(request.url.hostname);
+      if (blocked) {
+        settle({ kind: 'failed', message: blocked.message, sent: false });
+        return;
+      }
+    }
     let outgoing: http.ClientRequest;
     try {
       const transport = request.url.protocol === 'https:' ? https : http;
-      const options = { method: request.method, headers: request.headers, signal: controller.signal };
+      const options = {
+        method: request.method,
+        headers: request.headers,
+        signal: controller.signal,
+        ...(request.internal ? {} : { lookup: guardedLookup as unknown as LookupFunction }),
+      };
       outgoing = transport.request(request.url, options, (response) => {
         const kept: Buffer[] = [];
         let keptBytes = 0;

@@ -1,0 +1,263 @@
+import {
+  type HttpToolConfig,
+  HttpToolConfigSchema,
+  parseJson,
+  type SecretRef,
+  type Tool,
+  type ToolAnnotations,
+  type ToolInfo,
+} from '../contracts/index.ts';
+import type { ToolResult } from '../runtime/index.ts';
+import { type ParameterEntry, toJsonSchema } from './argument-schema.ts';
+import type { BuiltinTool } from './builtin-tool.ts';
+import { callHttpTool } from './http/http-tool.ts';
+import type { OAuthTokens } from './http/oauth2.ts';
+import type { McpCallResult, McpTool } from './mcp/mcp-connection.ts';
+import { NAMESPACE_SEPARATOR, type ToolServerManager } from './mcp/tool-server-manager.ts';
+import { capResult, redactSecrets } from './result-shaping.ts';
+
+/** What one call needs besides its arguments. */
+export interface ToolCallContext {
+  signal: AbortSignal;
+  idempotencyKey?: string | undefined;
+  /** The agent's per-reference settings (built-in tools read theirs). */
+  config?: Record<string, unknown> | undefined;
+  /** W3C trace context passed on to the tool (MCP `_meta`). */
+  traceparent?: string | undefined;
+}
+
+/** A call's result and whether it was cut to the size cap. */
+export interface ToolOutcome {
+  result: ToolResult;
+  truncated: boolean;
+}
+
+/** A tool of a tenant's catalog: how discovery shows it and how it is called. */
+export interface CatalogEntry {
+  info: ToolInfo;
+  idempotent: boolean;
+  destructive: boolean;
+  /** Built-in tools check a reference's config. */
+  builtin?: BuiltinTool;
+  run(tenantId: string, args: Record<string, unknown>, context: ToolCallContext): Promise<ToolOutcome>;
+}
+
+/** What building and calling catalog entries needs. */
+export interface EntryDeps {
+  builtins: readonly BuiltinTool[];
+  servers: ToolServerManager;
+  secret: (tenantId: string, ref: SecretRef, signal?: AbortSignal) => Promise<string>;
+  oauth: OAuthTokens;
+  maxResultBytes: number;
+}
+
+/** MCP's defaults when a tool says nothing: it may change the world, destructively, not idempotently. */
+function hintsOf(annotations: ToolAnnotations): { destructive: boolean; idempotent: boolean } {
+  const readOnly = annotations.readOnly === true;
+  return {
+    destructive: annotations.destructive ?? !readOnly,
+    idempotent: annotations.idempotent ?? readOnly,
+  };
+}
+
+export function builtinEntry(
+  deps: EntryDeps,
+  tool: BuiltinTool,
+  name: string,
+  fixed: Record<string, unknown>,
+  manifest?: Tool,
+): CatalogEntry {
+  const annotations: ToolAnnotations = manifest?.spec.annotations ?? {
+    idempotent: tool.idempotent,
+    destructive: fixed.destructive === true,
+    readOnly: false,
+  };
+  return {
+    info: {
+      name,
+      type: 'builtin',
+      source: manifest ? 'manifest' : 'builtin',
+      description: manifest?.spec.description ?? tool.description,
+      parameters: tool.parameters,
+      annotations,
+      labels: manifest?.metadata.labels ?? {},
+      version: manifest?.spec.version ?? null,
+      server: null,
+    },
+    idempotent: annotations.idempotent ?? tool.idempotent,
+    destructive: annotations.destructive ?? false,
+    builtin: tool,
+    run: async (_tenantId, args, context) => {
+      const result = await tool.run(args, {
+        signal: context.signal,
+        idempotencyKey: context.idempotencyKey ?? '',
+        config: { ...fixed, ...context.config },
+      });
+      return capResult(result, deps.maxResultBytes);
+    },
+  };
+}
+
+export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | null {
+  const { spec, metadata } = manifest;
+  if (spec.type === 'builtin') {
+    const { builtin, ...fixed } = (spec.config ?? {}) as { builtin: string };
+    const tool = deps.builtins.find((candidate) => candidate.name === builtin);
+    return tool ? builtinEntry(deps, tool, metadata.name, fixed, manifest) : null;
+  }
+  if (spec.type === 'mcp') {
+    const { server, tool } = spec.config as { server: string; tool: string };
+    const annotations = spec.annotations ?? {};
+    return {
+      info: {
+        name: metadata.name,
+        type: 'mcp',
+        source: 'manifest',
+        description: spec.description ?? `${tool} on tool server ${server}`,
+        parameters: toJsonSchema(spec.parameters as Record<string, unknown> | ParameterEntry[] | undefined),
+        annotations,
+        labels: metadata.labels,
+        version: spec.version ?? null,
+        server,
+      },
+      ...hintsOf(annotations),
+      run: (tenantId, args, context) => callServer(deps, tenantId, server, tool, args, context),
+    };
+  }
+  const config = HttpToolConfigSchema.parse(spec.config ?? {}) as HttpToolConfig;
+  const readOnlyMethod = config.method === 'GET';
+  const annotations = { readOnly: readOnlyMethod, ...spec.annotations };
+  return {
+    info: {
+      name: metadata.name,
+      type: 'http',
+      source: 'manifest',
+      description: spec.description ?? metadata.name,
+      parameters: toJsonSchema(spec.parameters as Record<string, unknown> | ParameterEntry[] | undefined),
+      annotations,
+      labels: metadata.labels,
+      version: spec.version ?? null,
+      server: null,
+    },
+    destructive: annotations.destructive ?? !(annotations.readOnly ?? false),
+    idempotent:
+      annotations.idempotent ??
+      (annotations.readOnly === true || ['GET', 'PUT', 'DELETE'].includes(config.method)),
+    run: async (tenantId, args, context) => {
+      const used = new Map<string, string>();
+      const outcome = await callHttpTool({
+        name: metadata.name,
+        config,
+        authentication: spec.authentication,
+        args,
+        signal: context.signal,
+        idempotencyKey: context.idempotencyKey,
+        maxResultBytes: deps.maxResultBytes,
+        secret: async (ref) => {
+          const value = await deps.secret(tenantId, ref, context.signal);
+          used.set(ref.name, value);
+          return value;
+        },
+        oauthToken: (auth, secret, internal, signal) => deps.oauth.token(auth, secret, internal, signal),
+      });
+      const result: ToolResult = {
+        content: [{ type: 'text', text: redactSecrets(outcome.text, used) }],
+        isError: outcome.isError,
+        ...(outcome.structured === undefined ? {} : { structured: redactedValue(outcome.structured, used) }),
+      };
+      return { result, truncated: outcome.truncated };
+    },
+  };
+}
+
+export function serverEntry(deps: EntryDeps, server: string, tool: McpTool): CatalogEntry {
+  const annotations: ToolAnnotations = {
+    ...(tool.annotations.title ? { title: tool.annotations.title } : {}),
+    ...(tool.annotations.readOnlyHint === undefined ? {} : { readOnly: tool.annotations.readOnlyHint }),
+    ...(tool.annotations.destructiveHint === undefined
+      ? {}
+      : { destructive: tool.annotations.destructiveHint }),
+    ...(tool.annotations.idempotentHint === undefined ? {} : { idempotent: tool.annotations.idempotentHint }),
+    ...(tool.annotations.openWorldHint === undefined ? {} : { openWorld: tool.annotations.openWorldHint }),
+  };
+  return {
+    info: {
+      name: `${server}${NAMESPACE_SEPARATOR}${tool.name}`,
+      type: 'mcp',
+      source: 'server',
+      description: tool.description,
+      parameters: tool.inputSchema,
+      annotations,
+      labels: {},
+      version: null,
+      server,
+    },
+    ...hintsOf(annotations),
+    run: (tenantId, args, context) => callServer(deps, tenantId, server, tool.name, args, context),
+  };
+}
+
+async function callServer(
+  deps: EntryDeps,
+  tenantId: string,
+  server: string,
+  tool: string,
+  args: Record<string, unknown>,
+  context: ToolCallContext,
+): Promise<ToolOutcome> {
+  const connection = deps.servers.connection(tenantId, server);
+  if (!connection)
+    return { result: errorText(`tool server "${server}" is not registered`), truncated: false };
+  let answer: McpCallResult;
+  try {
+    answer = await connection.call(tool, args, {
+      signal: context.signal,
+      meta: context.traceparent ? { traceparent: context.traceparent } : undefined,
+    });
+  } catch (error) {
+    if (context.signal.aborted) throw context.signal.reason;
+    return {
+      result: errorText(`${server}${NAMESPACE_SEPARATOR}${tool} failed: ${(error as Error).message}`),
+      truncated: false,
+    };
+  }
+  const result: ToolResult = {
+    content: answer.content.map(asText),
+    isError: answer.isError === true,
+    ...(answer.structuredContent === undefined ? {} : { structured: answer.structuredContent }),
+  };
+  return capResult(result, deps.maxResultBytes);
+}
+
+/** MCP content the runtimes pass to a model as text: images and resources are described. */
+function asText(part: { type: string; [key: string]: unknown }): { type: 'text'; text: string } {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: String(part.text ?? '') };
+    case 'image':
+    case 'audio':
+      return {
+        type: 'text',
+        text: `[${part.type}: ${String(part.mimeType ?? 'unknown type')}, ${Math.floor((String(part.data ?? '').length * 3) / 4)} bytes]`,
+      };
+    case 'resource': {
+      const resource = (part.resource ?? {}) as { uri?: unknown; text?: unknown };
+      return {
+        type: 'text',
+        text: typeof resource.text === 'string' ? resource.text : `[resource: ${String(resource.uri)}]`,
+      };
+    }
+    case 'resource_link':
+      return { type: 'text', text: `[resource link: ${String(part.uri)}]` };
+    default:
+      return { type: 'text', text: `[${part.type} content]` };
+  }
+}
+
+/** A JSON value with every injected secret value replaced (see redactSecrets). */
+function redactedValue(value: unknown, used: ReadonlyMap<string, string>): unknown {
+  const parsed = parseJson(redactSecrets(JSON.stringify(value), used));
+  return parsed.ok ? parsed.value : null;
+}
+
+export const errorText = (text: string): ToolResult => ({ content: [{ type: 'text', text }], isError: true });

@@ -1,0 +1,219 @@
+import {
+  type FieldError,
+  type HttpToolConfig,
+  HttpToolConfigSchema,
+  type Page,
+  parseJson,
+  type SecretRef,
+  type Tool,
+  type ToolAnnotations,
+  type ToolInfo,
+} from '../contracts/index.ts';
+import { AppError, decodeCursor, encodeCursor, NameCursorSchema } from '../core/index.ts';
+import type {
+  ToolDefinition,
+  ToolInvokeOptions,
+  ToolInvoker,
+  ToolRef,
+  ToolResult,
+} from '../runtime/index.ts';
+import type { ArgumentValidator } from './argument-schema.ts';
+import {
+  builtinEntry,
+  type CatalogEntry,
+  type EntryDeps,
+  errorText,
+  manifestEntry,
+  serverEntry,
+  type ToolCallContext,
+  type ToolOutcome,
+} from './catalog-entries.ts';
+
+export type { ToolCallContext, ToolOutcome } from './catalog-entries.ts';
+
+export interface ToolGatewayOptions extends EntryDeps {
+  /** The tenant's registered tools (kind: Tool). */
+  manifests: (tenantId: string) => Promise<Tool[]>;
+  validator: ArgumentValidator;
+}
+
+/**
+ * The tool gateway: each tenant's catalog (built-in tools, registered `kind: Tool`s, tools
+ * discovered on its MCP servers as SERVER__TOOL), discovery over it, and calls. A call checks its
+ * arguments against the tool's JSON Schema, injects the secrets it needs (into that call only),
+ * runs it within its timeout and the caller's signal, strips any injected secret that comes back,
+ * and cuts what is past the size cap. It implements the runtimes' ToolInvoker; governance (policy,
+ * masking, audit) wraps it, for runs in the orchestrator and for direct calls in ToolCallService.
+ */
+export class ToolGateway implements ToolInvoker {
+  readonly #options: ToolGatewayOptions;
+  readonly #manifests = new Map<string, Promise<Tool[]>>();
+
+  constructor(options: ToolGatewayOptions) {
+    this.#options = options;
+  }
+
+  /** The tenant's registered tools changed: read them again on next use. */
+  invalidate(tenantId: string): void {
+    this.#manifests.delete(tenantId);
+  }
+
+  async list(
+    tenantId: string,
+    query: {
+      limit: number;
+      cursor?: string | undefined;
+      search?: string | undefined;
+      type?: string | undefined;
+      source?: string | undefined;
+      labels?: Record<string, string> | undefined;
+    },
+  ): Promise<Page<ToolInfo>> {
+    const after = decodeCursor(query.cursor, NameCursorSchema)?.name;
+    const words = (query.search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const matching = [...(await this.#catalog(tenantId)).values()]
+      .map((entry) => entry.info)
+      .filter((info) => after === undefined || info.name > after)
+      .filter((info) => !query.type || info.type === query.type)
+      .filter((info) => !query.source || info.source === query.source)
+      .filter((info) =>
+        Object.entries(query.labels ?? {}).every(([key, value]) => info.labels[key] === value),
+      )
+      .filter((info) =>
+        words.every((word) => `${info.name} ${info.description}`.toLowerCase().includes(word)),
+      )
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const items = matching.slice(0, query.limit);
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: matching.length > query.limit && last ? encodeCursor({ name: last.name }) : null,
+    };
+  }
+
+  /** Throws NOT_FOUND. */
+  async get(tenantId: string, name: string): Promise<ToolInfo> {
+    return (await this.#entry(tenantId, name)).info;
+  }
+
+  /** Problems with a call's arguments (pointers into them); empty when they conform. Fills defaults in. */
+  async check(tenantId: string, name: string, args: Record<string, unknown>): Promise<FieldError[]> {
+    return this.#options.validator.validate((await this.#entry(tenantId, name)).info.parameters, args);
+  }
+
+  /** Throws NOT_FOUND for an unknown tool; arguments must already be checked. */
+  async call(
+    tenantId: string,
+    name: string,
+    args: Record<string, unknown>,
+    context: ToolCallContext,
+  ): Promise<ToolOutcome & { destructive: boolean }> {
+    const entry = await this.#entry(tenantId, name);
+    const outcome = await entry.run(tenantId, args, context);
+    return { ...outcome, destructive: entry.destructive };
+  }
+
+  // ToolInvoker, for the runtimes.
+
+  async resolve(refs: readonly ToolRef[], scope?: { tenantId: string }): Promise<ToolDefinition[]> {
+    const catalog = scope ? await this.#catalog(scope.tenantId) : this.#builtinCatalog();
+    const problems: FieldError[] = [];
+    const seen = new Set<string>();
+    const definitions: ToolDefinition[] = [];
+    refs.forEach((ref, index) => {
+      const pointer = `/spec/tools/${index}`;
+      const entry = catalog.get(ref.name);
+      if (!entry) {
+        problems.push({ pointer, detail: `unknown tool "${ref.name}" (see actl get tools)` });
+        return;
+      }
+      if (seen.has(ref.name)) {
+        problems.push({ pointer, detail: `tool "${ref.name}" is listed more than once` });
+        return;
+      }
+      seen.add(ref.name);
+      const config = ref.config ?? {};
+      for (const problem of entry.builtin?.checkConfig(config) ?? [])
+        problems.push({ pointer: `${pointer}/config${problem.pointer}`, detail: problem.detail });
+      definitions.push({
+        name: entry.info.name,
+        description: entry.info.description,
+        parameters: structuredClone(entry.info.parameters),
+        idempotent: typeof config.idempotent === 'boolean' ? config.idempotent : entry.idempotent,
+        destructive: typeof config.destructive === 'boolean' ? config.destructive : entry.destructive,
+        config,
+      });
+    });
+    const first = problems[0];
+    if (first) {
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+      throw new AppError('INVALID_REQUEST', `${first.detail} at ${first.pointer}${more}`, {
+        fieldErrors: problems,
+      });
+    }
+    return definitions;
+  }
+
+  /** A model's call: bad arguments and failures come back as error results it can act on. */
+  async invoke(name: string, rawArgs: unknown, options: ToolInvokeOptions): Promise<ToolResult> {
+    const tenantId = options.tenantId;
+    const catalog = tenantId ? await this.#catalog(tenantId) : this.#builtinCatalog();
+    const entry = catalog.get(name);
+    if (!entry) return errorText(`unknown tool "${name}"`);
+    let args = rawArgs;
+    if (typeof args === 'string') {
+      const parsed = args.trim() === '' ? { ok: true as const, value: {} } : parseJson(args);
+      if (!parsed.ok) return errorText(`the arguments of ${name} are not valid JSON: ${parsed.error}`);
+      args = parsed.value;
+    }
+    if (typeof args !== 'object' || args === null || Array.isArray(args))
+      return errorText(`the arguments of ${name} must be a JSON object`);
+    const record = args as Record<string, unknown>;
+    const problems = this.#options.validator.validate(entry.info.parameters, record);
+    if (problems.length > 0)
+      return errorText(
+        `invalid arguments for ${name}: ${problems.map((p) => `${p.pointer || '/'} ${p.detail}`).join('; ')}`,
+      );
+    const { result } = await entry.run(tenantId ?? '', record, {
+      signal: options.signal,
+      idempotencyKey: options.idempotencyKey,
+      config: options.config,
+    });
+    return result;
+  }
+
+  async #entry(tenantId: string, name: string): Promise<CatalogEntry> {
+    const entry = (await this.#catalog(tenantId)).get(name);
+    if (!entry) throw new AppError('NOT_FOUND', `tool "${name}" not found (see GET /api/v1/tools)`);
+    return entry;
+  }
+
+  #builtinCatalog(): Map<string, CatalogEntry> {
+    return new Map(
+      this.#options.builtins.map((tool) => [tool.name, builtinEntry(this.#options, tool, tool.name, {})]),
+    );
+  }
+
+  async #catalog(tenantId: string): Promise<Map<string, CatalogEntry>> {
+    const catalog = this.#builtinCatalog();
+    for (const { server, tool } of this.#options.servers.tools(tenantId)) {
+      const entry = serverEntry(this.#options, server, tool);
+      catalog.set(entry.info.name, entry);
+    }
+    for (const manifest of await this.#manifestsOf(tenantId)) {
+      const entry = manifestEntry(this.#options, manifest);
+      if (entry) catalog.set(entry.info.name, entry);
+    }
+    return catalog;
+  }
+
+  #manifestsOf(tenantId: string): Promise<Tool[]> {
+    let loaded = this.#manifests.get(tenantId);
+    if (!loaded) {
+      loaded = this.#options.manifests(tenantId);
+      this.#manifests.set(tenantId, loaded);
+      loaded.catch(() => this.#manifests.delete(tenantId));
+    }
+    return loaded;
+  }
+}

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/index.ts';
+import type { Config } from '../config/index.ts';
+import { VERSION } from '../contracts/index.ts';
+import type { DecisionPoint } from '../orchestrator/index.ts';
+import type { ToolServerService, ToolService } from '../registry/index.ts';
+import type { SecretService } from '../secrets/index.ts';
+import { channelsFor, type Database, type SqlTenantStore } from '../store/index.ts';
+import {
+  type ArgumentValidator,
+  BUILTIN_TOOLS,
+  OAuthTokens,
+  ToolGateway,
+  ToolServerManager,
+} from '../tools/index.ts';
+import { ToolCallService } from './tool-calls.ts';
+
+export interface ToolWiring {
+  gateway: ToolGateway;
+  manager: ToolServerManager;
+  calls: ToolCallService;
+  close(): Promise<void>;
+}
+
+/**
+ * The tool gateway over the registry: every tenant's tool servers connected at start, and again
+ * (with the catalog dropped) whenever any replica changes the tenant's tools or tool servers.
+ */
+export async function wireTools(deps: {
+  database: Database;
+  config: Config;
+  tools: ToolService;
+  toolServers: ToolServerService;
+  tenants: SqlTenantStore;
+  secrets: SecretService;
+  decisions: DecisionPoint;
+  mask: (tenantId: string, value: unknown) => Promise<unknown>;
+  audit: AuditLog;
+  validator: ArgumentValidator;
+  logger: Logger;
+}): Promise<ToolWiring> {
+  let gateway: ToolGateway | undefined;
+  const manager = new ToolServerManager({
+    load: async (tenantId) =>
+      (await deps.toolServers.all(tenantId)).map((server) => ({
+        name: server.metadata.name,
+        spec: server.spec,
+      })),
+    resolveSecret: (tenantId, ref) => deps.secrets.resolve(tenantId, ref),
+    onChange: (tenantId) => gateway?.invalidate(tenantId),
+    logger: deps.logger,
+    clientVersion: VERSION,
+  });
+  gateway = new ToolGateway({
+    manifests: (tenantId) => deps.tools.all(tenantId),
+    servers: manager,
+    secret: (tenantId, ref, signal) => deps.secrets.resolve(tenantId, ref, signal),
+    validator: deps.validator,
+    builtins: BUILTIN_TOOLS,
+    oauth: new OAuthTokens(),
+    maxResultBytes: deps.config.toolResultMaxBytes,
+  });
+  const tools = gateway;
+  await deps.database.listen(channelsFor(deps.database.schema).tools, (tenantId) => {
+    tools.invalidate(tenantId);
+    void manager.sync(tenantId);
+  });
+  // Every tenant's servers, without holding up the start: a slow server only delays its own tools.
+  void (async () => {
+    let after: string | undefined;
+    for (;;) {
+      const page = await deps.tenants.list({ limit: 500, after });
+      await Promise.all(page.map((tenant) => manager.sync(tenant.id)));
+      if (page.length < 500) return;
+      after = page.at(-1)?.name;
+    }
+  })().catch((error: unknown) => deps.logger.warn({ err: error }, 'tool servers could not be connected'));
+  return {
+    gateway,
+    manager,
+    calls: new ToolCallService({ gateway, decisions: deps.decisions, mask: deps.mask, audit: deps.audit }),
+    close: () => manager.close(),
+  };
+}
