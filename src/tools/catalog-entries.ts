@@ -152,7 +152,7 @@ export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | n
         args,
         signal: context.signal,
         idempotencyKey: context.idempotencyKey,
-        maxResultBytes: deps.maxResultBytes,
+        maxResultBytes: config.maxResultBytes ?? deps.maxResultBytes,
         secret: async (ref) => {
           const value = await deps.secret(tenantId, ref, context.signal);
           used.set(ref.name, value);

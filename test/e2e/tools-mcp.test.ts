@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page, ToolInfo, ToolInvokeResult, ToolServer } from '../../src/contracts/index.ts';
 import { REPO_ROOT, runActl } from '../support/cli.ts';
-import { expectProblem, type SendOptions, sendTo } from '../support/http.ts';
+import { expectProblem, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { createAgent, createBackend, reactAgent, startRun, waitForStatus } from '../support/runs.ts';
+import { type ScriptedModelServer, startScriptedModelServer } from '../support/scripted-model-server.ts';
 
 /**
  * The tool gateway with published MCP servers from npm, not only our own: server-everything over
@@ -17,6 +19,7 @@ const EVERYTHING = join(REPO_ROOT, 'node_modules/@modelcontextprotocol/server-ev
 const FILESYSTEM = join(REPO_ROOT, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
 
 let t: TestPlatform;
+let model: ScriptedModelServer;
 let everythingHttp: ChildProcess;
 let everythingUrl: string;
 let scratch: string;
@@ -45,11 +48,14 @@ beforeAll(async () => {
     everythingHttp.once('exit', (code) => reject(new Error(`server-everything exited ${code}`)));
   });
   everythingUrl = `http://127.0.0.1:${port}/mcp`;
-  t = await startTestPlatform({ toolStdioCommands: [process.execPath] });
+  t = await startTestPlatform({ toolStdioCommands: [process.execPath], workerPollMs: 200 });
+  model = await startScriptedModelServer();
+  await createBackend(t, 'scripted', model.url, { timeout: '10s' });
 }, 60_000);
 
 afterAll(async () => {
   await t?.close();
+  await model?.close();
   everythingHttp?.kill();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -174,5 +180,71 @@ describe('MCP tool servers', () => {
       404,
       'NOT_FOUND',
     );
+  });
+});
+
+describe('agents with MCP tools', () => {
+  it('lets a react agent call a discovered tool: the model sees its schema, the run records the call', async () => {
+    const name = unique('mcp-agent');
+    await createAgent(t, reactAgent(name, 'scripted', { tools: ['everything__echo'] }));
+    model.enqueue(
+      { toolCalls: [{ name: 'everything__echo', arguments: { message: 'ping over MCP' } }] },
+      { content: 'The server echoed ping.' },
+    );
+    const run = await startRun(t, name, { input: 'echo ping' });
+    const done = await waitForStatus(t, run.id, 'completed');
+    expect(done.output).toBe('The server echoed ping.');
+    const offered = model.requests.at(-2)?.body.tools as Array<{
+      function: { name: string; parameters: object };
+    }>;
+    expect(offered.map((tool) => tool.function.name)).toEqual(['everything__echo']);
+    expect(offered[0]?.function.parameters).toMatchObject({ type: 'object', properties: { message: {} } });
+    const toolMessage = model.requests.at(-1)?.body.messages.find((message) => message.role === 'tool');
+    expect(toolMessage?.content).toContain('ping over MCP');
+    const audit = await send<{ items: Array<{ action: string; tool: string }> }>(
+      'GET',
+      `/api/v1/audit?run=${run.id}&action=tool_call`,
+    );
+    expect(audit.body.items.map((record) => record.tool)).toEqual(['everything__echo']);
+  });
+
+  it('refuses to start an agent run that names a tool nobody registered', async () => {
+    const name = unique('ghost-tool');
+    await createAgent(t, reactAgent(name, 'scripted', { tools: ['nowhere__nothing'] }));
+    const run = await startRun(t, name, { input: 'x' });
+    const failed = await waitForStatus(t, run.id, 'failed');
+    expect(failed.error?.message).toMatch(/unknown tool "nowhere__nothing"/);
+  });
+
+  it('gives the model an error result, not a crashed run, when the tool server dies', async () => {
+    const port = await freePort();
+    const doomed = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve) =>
+      doomed.stderr?.on('data', (c: Buffer) => c.toString().includes('listening') && resolve()),
+    );
+    await send('POST', '/api/v1/tool-servers', {
+      body: server('doomed', {
+        transport: 'streamable-http',
+        url: `http://127.0.0.1:${port}/mcp`,
+        internal: true,
+        timeout: '3s',
+      }),
+    });
+    const name = unique('doomed-agent');
+    await createAgent(t, reactAgent(name, 'scripted', { tools: ['doomed__echo'] }));
+    doomed.kill('SIGKILL');
+    await new Promise((resolve) => doomed.once('exit', resolve));
+    model.enqueue(
+      { toolCalls: [{ name: 'doomed__echo', arguments: { message: 'anyone there?' } }] },
+      { content: 'The tool server is down.' },
+    );
+    const run = await startRun(t, name, { input: 'try' });
+    const done = await waitForStatus(t, run.id, 'completed');
+    expect(done.output).toBe('The tool server is down.');
+    const toolMessage = model.requests.at(-1)?.body.messages.find((message) => message.role === 'tool');
+    expect(toolMessage?.content).toMatch(/doomed__echo failed/);
   });
 });
