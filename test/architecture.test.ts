@@ -34,6 +34,8 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
   runtime: ['contracts', 'core'],
   tools: ['contracts', 'core', 'runtime'],
   secrets: ['contracts', 'core'],
+  // The SDK teams build their own tools with: it stands alone (and on the MCP SDK).
+  sdk: [],
   policy: ['contracts', 'core'],
   guard: ['contracts', 'core'],
   audit: ['contracts', 'core'],

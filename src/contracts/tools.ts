@@ -241,6 +241,15 @@ export const ToolServerSpecSchema = z
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,128}$/), ValueOrSecretSchema).optional(),
     timeout: DurationSchema.optional().describe('Per call (default 60s)'),
     internal: z.boolean().optional().describe('streamable-http: may be a private or loopback address'),
+    secrets: z
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/),
+        z.strictObject({ secretRef: SecretRefSchema }),
+      )
+      .optional()
+      .describe(
+        'Credentials sent with every call, in the request\'s _meta["agenticai.dev/secrets"] (the tool SDK reads them with ctx.secrets.get(NAME))',
+      ),
     tools: z
       .array(z.string().min(1).max(256))
       .max(1000)

@@ -208,11 +208,19 @@ async function callServer(
   const connection = deps.servers.connection(tenantId, server);
   if (!connection)
     return { result: errorText(`tool server "${server}" is not registered`), truncated: false };
+  const injected = new Map<string, string>();
   let answer: McpCallResult;
   try {
+    // The server's declared credentials travel with each call, read now: a changed secret is the next call's.
+    for (const [name, { secretRef }] of Object.entries(connection.spec.secrets ?? {}))
+      injected.set(name, await deps.secret(tenantId, secretRef, context.signal));
+    const meta: Record<string, unknown> = {
+      ...(context.traceparent ? { traceparent: context.traceparent } : {}),
+      ...(injected.size > 0 ? { [SECRETS_META_KEY]: Object.fromEntries(injected) } : {}),
+    };
     answer = await connection.call(tool, args, {
       signal: context.signal,
-      meta: context.traceparent ? { traceparent: context.traceparent } : undefined,
+      meta: Object.keys(meta).length > 0 ? meta : undefined,
     });
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
@@ -222,12 +230,19 @@ async function callServer(
     };
   }
   const result: ToolResult = {
-    content: answer.content.map(asText),
+    content: answer.content
+      .map(asText)
+      .map((part) => ({ ...part, text: redactSecrets(part.text, injected) })),
     isError: answer.isError === true,
-    ...(answer.structuredContent === undefined ? {} : { structured: answer.structuredContent }),
+    ...(answer.structuredContent === undefined
+      ? {}
+      : { structured: redactedValue(answer.structuredContent, injected) }),
   };
   return capResult(result, deps.maxResultBytes);
 }
+
+/** Where a call's credentials go in an MCP request's `_meta` (the tool SDK's ctx.secrets). */
+export const SECRETS_META_KEY = 'agenticai.dev/secrets';
 
 /** MCP content the runtimes pass to a model as text: images and resources are described. */
 function asText(part: { type: string; [key: string]: unknown }): { type: 'text'; text: string } {

@@ -76,6 +76,10 @@ export class McpConnection {
     this.#options = options;
   }
 
+  get spec(): ToolServerSpec {
+    return this.#options.spec;
+  }
+
   get status(): ToolServerStatus {
     return { ...this.#status, tools: [...this.#status.tools] };
   }

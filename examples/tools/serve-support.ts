@@ -1,0 +1,17 @@
+/** Command-line bits the example tool servers share. */
+
+export function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+export function portArgument(fallback: number): number {
+  const value = Number(argument('port') ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`--port must be a port number`);
+  return value;
+}
+
+/** The line a launcher waits for: the server is up at this MCP endpoint. */
+export function readyLine(name: string, url: string): void {
+  process.stdout.write(`${name} tool server listening at ${url}\n`);
+}
