@@ -1,14 +1,4 @@
-import {
-  type FieldError,
-  type HttpToolConfig,
-  HttpToolConfigSchema,
-  type Page,
-  parseJson,
-  type SecretRef,
-  type Tool,
-  type ToolAnnotations,
-  type ToolInfo,
-} from '../contracts/index.ts';
+import { type FieldError, type Page, parseJson, type Tool, type ToolInfo } from '../contracts/index.ts';
 import { AppError, decodeCursor, encodeCursor, NameCursorSchema } from '../core/index.ts';
 import type {
   ToolDefinition,
