@@ -206,6 +206,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       redisUrl: config.redisUrl,
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       metrics,
+      secret: (tenantId, ref, signal) => secrets.resolve(tenantId, ref, signal),
     });
     toolWiring = await wireTools({
       database,
@@ -225,6 +226,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       new AgentCatalogService(registryTransactions),
       { backends: modelBackends, aliases: modelAliases, gateway: gateway.gateway },
       toolWiring.gateway,
+      (tenantId, ref) => secrets.resolve(tenantId, ref),
       clock,
       ids,
       logger,

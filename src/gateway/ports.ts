@@ -8,6 +8,10 @@ export interface GatewayBackend {
   createdAt: Date;
   /** Unique across tenants (`tenantId/name`): what live health, breakers and limiters are kept by. */
   key: string;
+  /** The value of `apiKeySecretRef`, sent as `Authorization: Bearer`; read when the catalog loads. */
+  apiKey?: string | undefined;
+  /** Why the key could not be read (a missing secret): calls to the backend fail with it. */
+  apiKeyProblem?: string | undefined;
 }
 
 /** A tenant's model alias. */

@@ -55,6 +55,12 @@ export class UpstreamPool {
     signal: AbortSignal,
   ): Promise<Exchange> {
     const { spec, name } = backend;
+    if (backend.apiKeyProblem)
+      throw new GatewayError(502, {
+        message: `model backend "${name}" has no usable API key: ${backend.apiKeyProblem}`,
+        type: 'upstream_error',
+        code: 'backend_misconfigured',
+      });
     const timeoutMs = timeoutOf(backend);
     // The wait for a slot is not the backend's time: its limit starts once the call may go.
     const release =
@@ -66,6 +72,7 @@ export class UpstreamPool {
     };
     try {
       const headers: OutgoingHttpHeaders = { accept: streaming ? 'text/event-stream' : 'application/json' };
+      if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
       const url = this.#url(spec.endpoint, path);
       const response = await postJson(url, body, headers, this.#agents, call.signal);
       const status = response.statusCode ?? 0;

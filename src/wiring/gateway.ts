@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
+import type { SecretRef } from '../contracts/index.ts';
 import { uuidv7Ids } from '../core/index.ts';
 import {
   type GatewayAlias,
@@ -29,10 +30,14 @@ import { PolicyUsageGovernor } from './usage-governor.ts';
 
 const PAGE = 500;
 
+/** Reads a backend's API key secret; throws NOT_FOUND naming a missing one. */
+export type BackendSecret = (tenantId: string, ref: SecretRef, signal?: AbortSignal) => Promise<string>;
+
 /** One tenant's backends and aliases, read from the registry. */
 async function loadCatalog(
   modelBackends: ModelBackendService,
   modelAliases: ModelAliasService,
+  secret: BackendSecret,
   tenantId: string,
   signal: AbortSignal,
 ): Promise<TenantCatalog> {
@@ -46,6 +51,13 @@ async function loadCatalog(
         spec: resource.spec,
         createdAt: new Date(resource.metadata.createdAt),
         key: `${tenantId}/${resource.metadata.name}`,
+        ...(resource.spec.apiKeySecretRef
+          ? await secret(tenantId, resource.spec.apiKeySecretRef, signal).then(
+              (apiKey) => ({ apiKey }),
+              // One backend's missing key must not take the tenant's other backends down.
+              (error: unknown) => ({ apiKeyProblem: (error as Error).message }),
+            )
+          : {}),
       });
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -86,6 +98,8 @@ export async function wireGateway(deps: {
   redisUrl: string | undefined;
   livePolicies: (tenantId: string) => Promise<readonly CompiledPolicy[]>;
   metrics: GatewayMetrics;
+  /** Backends' API keys (`apiKeySecretRef`); the catalog reloads when the tenant's secrets change. */
+  secret: BackendSecret;
 }): Promise<GatewayWiring> {
   const namespace = `agenticai:${deps.database.schema}`;
   const [ledger, limiter] = deps.redisUrl
@@ -96,9 +110,10 @@ export async function wireGateway(deps: {
     : [new MemoryBudgetLedger(), new MemoryRateLimiter()];
   const governor = new PolicyUsageGovernor(deps.livePolicies, ledger, limiter, deps.logger);
   const catalog = new CachedModelCatalog((tenantId, signal) =>
-    loadCatalog(deps.modelBackends, deps.modelAliases, tenantId, signal),
+    loadCatalog(deps.modelBackends, deps.modelAliases, deps.secret, tenantId, signal),
   );
   await catalog.listen(deps.database, channelsFor(deps.database.schema).models);
+  await catalog.listen(deps.database, channelsFor(deps.database.schema).secrets);
   // The caller never waits for these records: let them gather for 20 ms into one transaction, at
   // most 250 a statement (a backlog goes in several, so the thread is never held long).
   const batcher = new AuditBatcher(deps.audit, 20, 250);

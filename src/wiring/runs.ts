@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { durationToMs } from '../contracts/index.ts';
+import { durationToMs, type SecretRef } from '../contracts/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
 import type { ModelGateway } from '../gateway/index.ts';
 import { PiiMasker } from '../guard/index.ts';
@@ -34,6 +34,8 @@ export function wireRuns(
   catalogService: AgentCatalogService,
   models: { backends: ModelBackendService; aliases: ModelAliasService; gateway: ModelGateway },
   tools: ToolInvoker,
+  /** A backend's API key (`apiKeySecretRef`), read into each run that calls it. */
+  secret: (tenantId: string, ref: SecretRef) => Promise<string>,
   clock: Clock,
   ids: IdGenerator,
   logger: Logger,
@@ -69,6 +71,7 @@ export function wireRuns(
       return {
         backend,
         endpoint: spec.endpoint,
+        ...(spec.apiKeySecretRef ? { apiKey: await secret(run.tenantId, spec.apiKeySecretRef) } : {}),
         timeoutMs: spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS,
         ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}),
         ...(spec.trust === 'external' ? { external: true } : {}),

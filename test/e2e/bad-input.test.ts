@@ -232,13 +232,13 @@ describe('invalid manifests', () => {
       );
       expect(pointers(viaApply)).toEqual(['/items/0/spec/bogus']);
 
-      const inMetadata = { ...agentDoc(name), metadata: { name, namespace: 'x' } };
+      const inMetadata = { ...agentDoc(name), metadata: { name, finalizers: ['x'] } };
       const meta = expectProblem(
         await send('POST', '/api/v1/agents', { body: inMetadata }),
         400,
         'INVALID_REQUEST',
       );
-      expect(pointers(meta)).toEqual(['/metadata/namespace']);
+      expect(pointers(meta)).toEqual(['/metadata/finalizers']);
 
       const topLevel = expectProblem(
         await send('POST', '/api/v1/agents', { body: { ...agentDoc(name), status: {} } }),

@@ -37,7 +37,13 @@ beforeAll(async () => {
     backend('ext', upstream.url, ['e', 'shared'], { trust: 'external' }),
     backend('down', `http://127.0.0.1:${await closedPort()}/v1`, ['d']),
     backend('slow', upstream.url, ['s'], { timeout: '300ms' }),
+    backend('hosted', upstream.url, ['h'], { apiKeySecretRef: { name: 'hosted-key' } }),
+    backend('keyless', upstream.url, ['k'], { apiKeySecretRef: { name: 'never-set' } }),
   ]);
+  await sendTo(t, 'PUT', '/api/v1/secrets/hosted-key', {
+    apiKey: key,
+    body: { data: { key: 'sk-hosted-1' } },
+  });
   openai = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0 });
 }, 60_000);
 
@@ -147,6 +153,8 @@ describe('model gateway through the openai client', { timeout: 30_000 }, () => {
         'down:down/d',
         'ext:ext/e',
         'ext:ext/shared',
+        'hosted:hosted/h',
+        'keyless:keyless/k',
         'scripted:scripted/emb',
         'scripted:scripted/m',
         'scripted:scripted/shared',
@@ -325,5 +333,43 @@ describe('model gateway errors', { timeout: 30_000 }, () => {
     } finally {
       upstream.setHandler(undefined);
     }
+  });
+
+  it('fails only the calls of a backend whose key secret is missing, naming it', async () => {
+    const before = upstream.requestCount;
+    const error = await openai.chat.completions
+      .create({ model: 'keyless/k', messages: [{ role: 'user', content: 'hi' }] })
+      .then(
+        () => null,
+        (e: unknown) => e as { status: number; message: string },
+      );
+    expect(error?.status).toBe(502);
+    expect(error?.message).toMatch(/no usable API key: secret "never-set" not found/);
+    expect(upstream.requestCount).toBe(before);
+  });
+
+  it('sends a hosted backend its API key from the apiKeySecretRef secret, and a replaced secret at once', async () => {
+    upstream.enqueue({ content: 'ok' });
+    await openai.chat.completions.create({ model: 'hosted/h', messages: [{ role: 'user', content: 'hi' }] });
+    expect(upstream.requests.at(-1)?.authorization).toBe('Bearer sk-hosted-1');
+    // The caller's own platform key never goes upstream.
+    expect(upstream.requests.at(-1)?.authorization).not.toContain(key);
+    await sendTo(t, 'PUT', '/api/v1/secrets/hosted-key', {
+      apiKey: key,
+      body: { data: { key: 'sk-hosted-2' } },
+    });
+    await waitUntil(
+      async () => {
+        upstream.enqueue({ content: 'ok' });
+        await openai.chat.completions.create({
+          model: 'hosted/h',
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+        return upstream.requests.at(-1)?.authorization;
+      },
+      (authorization) => authorization === 'Bearer sk-hosted-2',
+      (authorization) => `the backend still got ${authorization}`,
+      5_000,
+    );
   });
 });
