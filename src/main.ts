@@ -218,7 +218,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       decisions: governed.decisions,
       mask: (tenantId, value) => (governed as Governed).guards.mask(tenantId, value),
       audit,
+      approvals: governed.approvalStore,
+      notifier: governed.notifier,
+      preview: governed.preview,
       validator: argumentValidator,
+      clock,
+      ids,
       logger,
     });
     const runs = wireRuns(
@@ -290,6 +295,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         servers: toolServers,
         manager: toolWiring.manager,
         calls: toolWiring.calls,
+      },
+      mcp: {
+        tools: (caller) => (toolWiring as ToolWiring).calls.visibleTools(caller),
+        calls: toolWiring.calls,
+        approvalWaitMs: config.toolApprovalWaitMs,
+        version: VERSION,
       },
       gateway: (gateway as GatewayWiring).gateway,
       readiness,

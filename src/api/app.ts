@@ -24,6 +24,7 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { auditAdminChanges, auditRoutes } from './routes/audit.ts';
 import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
+import { type McpGateway, mcpRoutes } from './routes/mcp.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { type MetricsExposition, metricsRoutes } from './routes/metrics.ts';
 import { modelAliasRoutes } from './routes/model-aliases.ts';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   audit: AuditLog;
   secrets: SecretService;
   tools: ToolAccess;
+  /** `/mcp`: the tenant's tools as one MCP server (Streamable HTTP). */
+  mcp: McpGateway;
   /** The OpenAI-compatible model gateway served under /v1. */
   gateway: ModelGateway;
   readiness: (signal: AbortSignal) => Promise<Readiness>;
@@ -131,6 +134,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   auditRoutes(app, deps.authenticator, deps.audit);
   secretRoutes(app, deps.authenticator, deps.secrets);
   toolRoutes(app, deps.authenticator, deps.tools);
+  mcpRoutes(app, deps.authenticator, deps.mcp);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
   if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics);
 

@@ -30,6 +30,7 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_SECRET_KEY_PREVIOUS', 'secretKeyPrevious'],
   ['AGENTICAI_TOOL_STDIO_COMMANDS', 'toolStdioCommands'],
   ['AGENTICAI_TOOL_RESULT_MAX_BYTES', 'toolResultMaxBytes'],
+  ['AGENTICAI_TOOL_APPROVAL_WAIT_MS', 'toolApprovalWaitMs'],
 ];
 
 const OIDC_ENV_KEYS: Array<[string, string]> = [

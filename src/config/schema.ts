@@ -108,6 +108,15 @@ export const ConfigSchema = z.strictObject({
     .describe(
       'Programs a stdio ToolServer may run on this host (exact match, comma-separated); none by default',
     ),
+  toolApprovalWaitMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .default(60_000)
+    .describe(
+      'How long an MCP gateway call behind an approval gate waits for a person before it fails naming the approval',
+    ),
   toolResultMaxBytes: z.coerce
     .number()
     .int()

@@ -18,8 +18,13 @@ export type ApprovalDecisionKind = (typeof APPROVAL_DECISIONS)[number];
 
 export const ApprovalSchema = z.strictObject({
   id: z.string(),
-  run_id: z.string(),
-  step: z.string().describe('The step of the run the decision is about'),
+  run_id: z
+    .string()
+    .nullable()
+    .describe('The run that waits; null for a direct tool call (REST :invoke or the MCP gateway)'),
+  step: z
+    .string()
+    .describe('The step of the run the decision is about; for a direct call, direct:PRINCIPAL who asked'),
   kind: z.enum(APPROVAL_KINDS),
   status: z.enum(APPROVAL_STATUSES),
   tool: z.string(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   API_VERSION,
   DurationSchema,
+  durationToMs,
   LabelsSchema,
   ManifestMetaSchema,
   NameSchema,
@@ -336,6 +337,13 @@ export const ToolContentSchema = z
 
 export const ToolInvokeRequestSchema = z.strictObject({
   arguments: z.record(z.string(), z.unknown()).default({}),
+  waitForApproval: DurationSchema.refine((value) => durationToMs(value) <= 600_000, {
+    message: 'waitForApproval is at most 10m',
+  })
+    .optional()
+    .describe(
+      'A call behind an approval gate waits this long (at most 10m) for a person; without it, it answers APPROVAL_REQUIRED at once',
+    ),
 });
 
 export const ToolInvokeResultSchema = z.strictObject({

@@ -11,7 +11,8 @@ export interface ApprovalDecisionRecord {
 export interface ApprovalRecord {
   id: string;
   tenantId: string;
-  runId: string;
+  /** Null for a direct tool call's approval (no run waits for it). */
+  runId: string | null;
   stepKey: string;
   kind: ApprovalKind;
   status: ApprovalStatus;
@@ -29,9 +30,11 @@ export interface ApprovalRecord {
   expiresAt: Date;
   decidedAt: Date | null;
   createdAt: Date;
+  /** When a direct call used this approval (it approves one call). */
+  consumedAt: Date | null;
 }
 
-export type NewApproval = Omit<ApprovalRecord, 'status' | 'decisions' | 'decidedAt'>;
+export type NewApproval = Omit<ApprovalRecord, 'status' | 'decisions' | 'decidedAt' | 'consumedAt'>;
 
 export interface ApprovalFilter {
   status?: ApprovalStatus | undefined;
@@ -67,6 +70,10 @@ export interface ApprovalStore {
     id: string,
     decide: (current: ApprovalRecord) => ApprovalChange,
   ): Promise<ApprovalRecord>;
+  /** The newest approval of a direct call (no run) with this requester key and call hash. */
+  forDirectCall(tenantId: string, stepKey: string, callHash: string): Promise<ApprovalRecord | null>;
+  /** Spends an approved direct-call approval; false if it was spent already or is not approved. */
+  consume(tenantId: string, id: string): Promise<boolean>;
   /** Pending approvals past their expiry, any tenant, oldest first (workers sweep them). */
   due(now: Date, limit: number): Promise<Array<{ tenantId: string; id: string }>>;
 }

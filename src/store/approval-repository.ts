@@ -47,6 +47,7 @@ function toApproval(row: ApprovalRow): ApprovalRecord {
     expiresAt: row.expires_at,
     decidedAt: row.decided_at,
     createdAt: row.created_at,
+    consumedAt: row.consumed_at,
   };
 }
 
@@ -119,6 +120,36 @@ export class SqlApprovalStore implements ApprovalStore {
     return row ? toApproval(row) : null;
   }
 
+  async forDirectCall(tenantId: string, stepKey: string, callHash: string): Promise<ApprovalRecord | null> {
+    const row = await inTenantTransaction(this.db, tenantId, (trx) =>
+      trx
+        .selectFrom('approvals')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('run_id', 'is', null)
+        .where('step_key', '=', stepKey)
+        .where('call_hash', '=', callHash)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    );
+    return row ? toApproval(row) : null;
+  }
+
+  async consume(tenantId: string, id: string): Promise<boolean> {
+    const result = await inTenantTransaction(this.db, tenantId, (trx) =>
+      trx
+        .updateTable('approvals')
+        .set({ consumed_at: sql<Date>`now()` })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .where('status', '=', 'approved')
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst(),
+    );
+    return result.numUpdatedRows === 1n;
+  }
+
   async get(tenantId: string, id: string): Promise<ApprovalRecord | null> {
     const row = await inTenantTransaction(this.db, tenantId, (trx) =>
       trx
@@ -177,7 +208,7 @@ export class SqlApprovalStore implements ApprovalStore {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (change.resume) {
+      if (change.resume && row.run_id) {
         await resumePausedRun(trx, this.#channels, tenantId, row.run_id, {
           ...change.resume,
           step: row.step_key,

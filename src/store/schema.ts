@@ -228,7 +228,7 @@ export interface PolicyVersionsTable {
 export interface ApprovalsTable {
   id: string;
   tenant_id: string;
-  run_id: string;
+  run_id: string | null;
   step_key: string;
   kind: string;
   status: string;
@@ -244,6 +244,7 @@ export interface ApprovalsTable {
   expires_at: ColumnType<Date, Date, Date>;
   decided_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Timestamp;
+  consumed_at: Timestamp | null;
 }
 
 export interface AuditRecordsTable {

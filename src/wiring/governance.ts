@@ -8,14 +8,16 @@ import {
   ApprovalService,
   type AuditDraft,
   type AuditSink,
+  type DecisionInput,
   GovernanceService,
   type PrincipalDirectory,
 } from '../orchestrator/index.ts';
+import { evaluate } from '../policy/index.ts';
 import type { PolicyService } from '../registry/index.ts';
 import { type Cache, channelsFor, type Database, SqlApprovalStore } from '../store/index.ts';
 import { WebhookApprovalNotifier } from './approval-webhook.ts';
 import { AuditBatcher } from './audit-batcher.ts';
-import { CachedDecisionPoint } from './decision-point.ts';
+import { CachedDecisionPoint, toDecisionRequest } from './decision-point.ts';
 import { TenantGuards } from './guards.ts';
 import { TenantPolicies } from './tenant-policies.ts';
 
@@ -80,7 +82,7 @@ export async function wireGovernance(deps: GovernanceWiring) {
         tenantId: approval.tenantId,
         actorType: by.startsWith('system:') ? 'system' : 'principal',
         actor: by,
-        runId: approval.runId,
+        runId: approval.runId ?? undefined,
         action: approval.status === 'approved' ? 'approval_grant' : 'approval_reject',
         decision: approval.status,
         rule: approval.rules.join(',') || approval.kind,
@@ -104,9 +106,15 @@ export async function wireGovernance(deps: GovernanceWiring) {
   });
 
   let sweeper: NodeJS.Timeout | undefined;
+  /** The policy's effect for a call, without counting it against any quota. */
+  const preview = async (tenantId: string, input: DecisionInput) =>
+    evaluate(await tenantPolicies.get(tenantId), toDecisionRequest(tenantId, input)).effect;
   return {
     governance,
     approvals,
+    approvalStore,
+    preview,
+    notifier,
     guards,
     decisions,
     tenantPolicies,

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { VERSION } from '../contracts/index.ts';
-import type { DecisionPoint } from '../orchestrator/index.ts';
+import type { Clock, IdGenerator } from '../core/index.ts';
+import type { ApprovalNotifier, ApprovalStore, DecisionPoint } from '../orchestrator/index.ts';
 import type { ToolServerService, ToolService } from '../registry/index.ts';
 import type { SecretService } from '../secrets/index.ts';
 import { channelsFor, type Database, type SqlTenantStore } from '../store/index.ts';
@@ -13,7 +14,7 @@ import {
   ToolGateway,
   ToolServerManager,
 } from '../tools/index.ts';
-import { ToolCallService } from './tool-calls.ts';
+import { type ToolCallDeps, ToolCallService } from './tool-calls.ts';
 
 export interface ToolWiring {
   gateway: ToolGateway;
@@ -36,7 +37,12 @@ export async function wireTools(deps: {
   decisions: DecisionPoint;
   mask: (tenantId: string, value: unknown) => Promise<unknown>;
   audit: AuditLog;
+  approvals: ApprovalStore;
+  notifier: ApprovalNotifier | undefined;
+  preview: ToolCallDeps['preview'];
   validator: ArgumentValidator;
+  clock: Clock;
+  ids: IdGenerator;
   logger: Logger;
 }): Promise<ToolWiring> {
   let gateway: ToolGateway | undefined;
@@ -78,7 +84,17 @@ export async function wireTools(deps: {
   return {
     gateway,
     manager,
-    calls: new ToolCallService({ gateway, decisions: deps.decisions, mask: deps.mask, audit: deps.audit }),
+    calls: new ToolCallService({
+      gateway,
+      decisions: deps.decisions,
+      mask: deps.mask,
+      audit: deps.audit,
+      approvals: deps.approvals,
+      notifier: deps.notifier,
+      clock: deps.clock,
+      ids: deps.ids,
+      preview: deps.preview,
+    }),
     close: () => manager.close(),
   };
 }

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { routes, type ToolInvokeResult, type ToolServer } from '../../contracts/index.ts';
+import { durationToMs, routes, type ToolInvokeResult, type ToolServer } from '../../contracts/index.ts';
 import type { Authenticator, Caller } from '../../identity/index.ts';
 import type { StoredToolServer, ToolServerService, ToolService } from '../../registry/index.ts';
 import type { ToolGateway, ToolServerManager } from '../../tools/index.ts';
@@ -13,7 +13,13 @@ export interface ToolCalls {
     caller: Caller,
     name: string,
     args: Record<string, unknown>,
-    options: { signal: AbortSignal; requestId: string; traceparent?: string | undefined },
+    options: {
+      signal: AbortSignal;
+      requestId: string;
+      traceparent?: string | undefined;
+      /** How long a call behind an approval gate waits for one; 0: answer APPROVAL_REQUIRED at once. */
+      waitMs?: number | undefined;
+    },
   ): Promise<ToolInvokeResult>;
 }
 
@@ -51,6 +57,7 @@ export function toolRoutes(app: Hono<AppEnv>, authenticator: Authenticator, tool
     return {
       body: await tools.calls.invoke(caller, params.name, body.arguments, {
         signal,
+        waitMs: body.waitForApproval ? durationToMs(body.waitForApproval) : 0,
         requestId: context.get('requestId'),
         traceparent: traceparent && W3C_TRACEPARENT.test(traceparent) ? traceparent : undefined,
       }),

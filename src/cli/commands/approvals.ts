@@ -6,7 +6,7 @@ import { printList } from './runs.ts';
 
 const approvalColumns: Column<Approval>[] = [
   { header: 'ID', value: (a) => a.id },
-  { header: 'RUN', value: (a) => a.run_id },
+  { header: 'RUN', value: (a) => a.run_id ?? a.step },
   { header: 'KIND', value: (a) => a.kind },
   { header: 'TOOL', value: (a) => a.tool },
   { header: 'STATUS', value: (a) => a.status },

@@ -7,6 +7,7 @@ import * as modelAliases from './0005-model-aliases.ts';
 import * as semanticCache from './0006-semantic-cache.ts';
 import * as vector from './0007-vector.ts';
 import * as tools from './0008-tools.ts';
+import * as directApprovals from './0009-direct-approvals.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006-semantic-cache': semanticCache,
   '0007-vector': vector,
   '0008-tools': tools,
+  '0009-direct-approvals': directApprovals,
 };
