@@ -253,6 +253,8 @@ export {
   type HttpToolConfig,
   HttpToolConfigSchema,
   McpToolConfigSchema,
+  type OpenApiToolConfig,
+  OpenApiToolConfigSchema,
   TOOL_SERVER_STATES,
   TOOL_SERVER_TRANSPORTS,
   TOOL_SOURCES,

@@ -19,7 +19,7 @@ const ToolNameParams = z.object({ name: z.string().min(1).max(320) });
 
 export const ToolQuerySchema = PageQuerySchema.extend({
   search: z.string().max(256).optional().describe('Words that must all appear in the name or description'),
-  type: z.enum(['http', 'builtin', 'mcp']).optional(),
+  type: z.enum(['http', 'openapi', 'builtin', 'mcp']).optional(),
   source: z.enum(TOOL_SOURCES).optional(),
   label: z.string().max(1024).optional().describe('Label selector, e.g. team=soc'),
 });

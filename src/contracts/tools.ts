@@ -17,7 +17,7 @@ import { SecretRefSchema } from './secrets.ts';
  */
 
 /** `api` is the seed's word for `http`, kept so its manifests apply as written. */
-export const TOOL_TYPES = ['http', 'api', 'builtin', 'mcp'] as const;
+export const TOOL_TYPES = ['http', 'api', 'openapi', 'builtin', 'mcp'] as const;
 export type ToolType = (typeof TOOL_TYPES)[number];
 
 export const HTTP_TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -149,6 +149,36 @@ export const BuiltinToolConfigSchema = z
   .catchall(z.unknown())
   .describe('The built-in tool and its own config');
 
+export const OpenApiToolConfigSchema = z
+  .strictObject({
+    document: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('The OpenAPI 3.x document itself (JSON or YAML as a mapping)'),
+    documentUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Where to fetch the document from'),
+    server: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("Base URL the operations are called on (default: the document's first server)"),
+    tags: z.array(z.string().min(1)).max(100).optional().describe('Only operations with one of these tags'),
+    operations: z.array(z.string().min(1)).max(1000).optional().describe('Only these operationIds'),
+    timeout: DurationSchema.optional(),
+    internal: z.boolean().optional().describe('May call private and loopback addresses'),
+    maxResultBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .optional(),
+  })
+  .refine((config) => (config.document === undefined) !== (config.documentUrl === undefined), {
+    message: 'give the document or its documentUrl (one of them)',
+  });
+export type OpenApiToolConfig = z.infer<typeof OpenApiToolConfigSchema>;
+
 export const McpToolConfigSchema = z.strictObject({
   server: NameSchema.describe('A ToolServer of the tenant'),
   tool: z.string().min(1).max(256).describe("The tool's name on that server"),
@@ -156,7 +186,11 @@ export const McpToolConfigSchema = z.strictObject({
 
 export const ToolSpecSchema = z
   .strictObject({
-    type: z.enum(TOOL_TYPES).describe('http (api): an HTTP endpoint; builtin; mcp: one tool of a ToolServer'),
+    type: z
+      .enum(TOOL_TYPES)
+      .describe(
+        'http (api): an HTTP endpoint; openapi: one tool per operation of an OpenAPI document; builtin; mcp: one tool of a ToolServer',
+      ),
     description: z.string().min(1).max(8192).optional().describe('What the model is told the tool does'),
     version: z.string().min(1).max(64).optional(),
     parameters: ToolParametersSchema.optional(),
@@ -172,14 +206,16 @@ export const ToolSpecSchema = z
     const schema =
       type === 'http'
         ? HttpToolConfigSchema
-        : type === 'builtin'
-          ? BuiltinToolConfigSchema
-          : McpToolConfigSchema;
+        : type === 'openapi'
+          ? OpenApiToolConfigSchema
+          : type === 'builtin'
+            ? BuiltinToolConfigSchema
+            : McpToolConfigSchema;
     const parsed = schema.safeParse(spec.config ?? {});
     if (!parsed.success)
       for (const issue of parsed.error.issues)
         ctx.addIssue({ code: 'custom', path: ['config', ...issue.path], message: issue.message });
-    if (type !== 'http' && spec.authentication)
+    if (type !== 'http' && type !== 'openapi' && spec.authentication)
       ctx.addIssue({
         code: 'custom',
         path: ['authentication'],
@@ -317,7 +353,7 @@ export const TOOL_SOURCES = ['builtin', 'manifest', 'server'] as const;
 /** A tool as discovery shows it, whatever it came from. */
 export const ToolInfoSchema = z.strictObject({
   name: z.string(),
-  type: z.enum(['http', 'builtin', 'mcp']),
+  type: z.enum(['http', 'openapi', 'builtin', 'mcp']),
   source: z
     .enum(TOOL_SOURCES)
     .describe('builtin; manifest (kind: Tool); server (discovered on a ToolServer)'),

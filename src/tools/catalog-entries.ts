@@ -1,10 +1,12 @@
 import {
   type HttpToolConfig,
   HttpToolConfigSchema,
+  type OpenApiToolConfig,
   parseJson,
   type SecretRef,
   type Tool,
   type ToolAnnotations,
+  type ToolAuthentication,
   type ToolInfo,
 } from '../contracts/index.ts';
 import type { ToolResult } from '../runtime/index.ts';
@@ -12,6 +14,7 @@ import { type ParameterEntry, toJsonSchema } from './argument-schema.ts';
 import type { BuiltinTool } from './builtin-tool.ts';
 import { callHttpTool } from './http/http-tool.ts';
 import type { OAuthTokens } from './http/oauth2.ts';
+import { type OpenApiDocument, operationRequest } from './http/openapi-operations.ts';
 import type { McpCallResult, McpTool } from './mcp/mcp-connection.ts';
 import { NAMESPACE_SEPARATOR, type ToolServerManager } from './mcp/tool-server-manager.ts';
 import { capResult, redactSecrets } from './result-shaping.ts';
@@ -143,31 +146,114 @@ export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | n
     idempotent:
       annotations.idempotent ??
       (annotations.readOnly === true || ['GET', 'PUT', 'DELETE'].includes(config.method)),
-    run: async (tenantId, args, context) => {
-      const used = new Map<string, string>();
-      const outcome = await callHttpTool({
-        name: metadata.name,
-        config,
-        authentication: spec.authentication,
-        args,
-        signal: context.signal,
-        idempotencyKey: context.idempotencyKey,
-        maxResultBytes: config.maxResultBytes ?? deps.maxResultBytes,
-        secret: async (ref) => {
-          const value = await deps.secret(tenantId, ref, context.signal);
-          used.set(ref.name, value);
-          return value;
-        },
-        oauthToken: (auth, secret, internal, signal) => deps.oauth.token(auth, secret, internal, signal),
-      });
-      const result: ToolResult = {
-        content: [{ type: 'text', text: redactSecrets(outcome.text, used) }],
-        isError: outcome.isError,
-        ...(outcome.structured === undefined ? {} : { structured: redactedValue(outcome.structured, used) }),
-      };
-      return { result, truncated: outcome.truncated };
-    },
+    run: (tenantId, args, context) =>
+      runHttp(deps, tenantId, metadata.name, config, spec.authentication, args, context),
   };
+}
+
+/** One HTTP call of an http or openapi tool: credentials injected, and stripped from the answer. */
+async function runHttp(
+  deps: EntryDeps,
+  tenantId: string,
+  name: string,
+  config: HttpToolConfig,
+  authentication: ToolAuthentication | undefined,
+  args: Record<string, unknown>,
+  context: ToolCallContext,
+): Promise<ToolOutcome> {
+  const used = new Map<string, string>();
+  const outcome = await callHttpTool({
+    name,
+    config,
+    authentication,
+    args,
+    signal: context.signal,
+    idempotencyKey: context.idempotencyKey,
+    maxResultBytes: config.maxResultBytes ?? deps.maxResultBytes,
+    secret: async (ref) => {
+      const value = await deps.secret(tenantId, ref, context.signal);
+      used.set(ref.name, value);
+      return value;
+    },
+    oauthToken: (auth, secret, internal, signal) => deps.oauth.token(auth, secret, internal, signal),
+  });
+  const result: ToolResult = {
+    content: [{ type: 'text', text: redactSecrets(outcome.text, used) }],
+    isError: outcome.isError,
+    ...(outcome.structured === undefined ? {} : { structured: redactedValue(outcome.structured, used) }),
+  };
+  return { result, truncated: outcome.truncated };
+}
+
+/**
+ * The tools of a `type: openapi` manifest, one per operation (`NAME__operationId`), or, when its
+ * document could not be loaded, one tool that says why when called.
+ */
+export function openApiEntries(
+  deps: EntryDeps,
+  manifest: Tool,
+  document: OpenApiDocument | Error,
+): CatalogEntry[] {
+  const { spec, metadata } = manifest;
+  const config = spec.config as OpenApiToolConfig;
+  const info = (
+    name: string,
+    description: string,
+    parameters: Record<string, unknown>,
+    readOnly: boolean,
+  ) => ({
+    name,
+    type: 'openapi' as const,
+    source: 'manifest' as const,
+    description,
+    parameters,
+    annotations: { readOnly, ...spec.annotations },
+    labels: metadata.labels,
+    version: spec.version ?? null,
+    server: null,
+  });
+  if (document instanceof Error)
+    return [
+      {
+        info: info(
+          metadata.name,
+          `(unavailable: ${document.message})`,
+          { type: 'object', properties: {} },
+          true,
+        ),
+        destructive: false,
+        idempotent: true,
+        run: async () => ({
+          result: errorText(
+            `${metadata.name}: its OpenAPI document could not be loaded: ${document.message}`,
+          ),
+          truncated: false,
+        }),
+      },
+    ];
+  return document.operations.map((operation) => {
+    const annotations = { readOnly: operation.readOnly, ...spec.annotations };
+    return {
+      info: info(
+        `${metadata.name}${NAMESPACE_SEPARATOR}${operation.operationId}`,
+        operation.description,
+        operation.parameters,
+        operation.readOnly,
+      ),
+      destructive: annotations.destructive ?? !annotations.readOnly,
+      idempotent: annotations.idempotent ?? ['get', 'put', 'delete'].includes(operation.method),
+      run: (tenantId, args, context) =>
+        runHttp(
+          deps,
+          tenantId,
+          `${metadata.name}${NAMESPACE_SEPARATOR}${operation.operationId}`,
+          operationRequest(document, operation, config, args),
+          spec.authentication,
+          {},
+          context,
+        ),
+    };
+  });
 }
 
 export function serverEntry(deps: EntryDeps, server: string, tool: McpTool): CatalogEntry {

@@ -1,4 +1,11 @@
-import { type FieldError, type Page, parseJson, type Tool, type ToolInfo } from '../contracts/index.ts';
+import {
+  type FieldError,
+  type OpenApiToolConfig,
+  type Page,
+  parseJson,
+  type Tool,
+  type ToolInfo,
+} from '../contracts/index.ts';
 import { AppError, decodeCursor, encodeCursor, NameCursorSchema } from '../core/index.ts';
 import type {
   ToolDefinition,
@@ -14,10 +21,12 @@ import {
   type EntryDeps,
   errorText,
   manifestEntry,
+  openApiEntries,
   serverEntry,
   type ToolCallContext,
   type ToolOutcome,
 } from './catalog-entries.ts';
+import { loadOpenApi, type OpenApiDocument } from './http/openapi-operations.ts';
 
 export type { ToolCallContext, ToolOutcome } from './catalog-entries.ts';
 
@@ -38,6 +47,7 @@ export interface ToolGatewayOptions extends EntryDeps {
 export class ToolGateway implements ToolInvoker {
   readonly #options: ToolGatewayOptions;
   readonly #manifests = new Map<string, Promise<Tool[]>>();
+  readonly #documents = new Map<string, Promise<OpenApiDocument | Error>>();
 
   constructor(options: ToolGatewayOptions) {
     this.#options = options;
@@ -191,10 +201,29 @@ export class ToolGateway implements ToolInvoker {
       catalog.set(entry.info.name, entry);
     }
     for (const manifest of await this.#manifestsOf(tenantId)) {
+      if (manifest.spec.type === 'openapi') {
+        for (const entry of openApiEntries(this.#options, manifest, await this.#document(tenantId, manifest)))
+          catalog.set(entry.info.name, entry);
+        continue;
+      }
       const entry = manifestEntry(this.#options, manifest);
       if (entry) catalog.set(entry.info.name, entry);
     }
     return catalog;
+  }
+
+  /** An openapi tool's document, loaded once per version of its manifest; a failure is kept as the error. */
+  #document(tenantId: string, manifest: Tool): Promise<OpenApiDocument | Error> {
+    const key = `${tenantId}/${manifest.metadata.name}@${manifest.metadata.resourceVersion}`;
+    let loaded = this.#documents.get(key);
+    if (!loaded) {
+      loaded = loadOpenApi(manifest.spec.config as OpenApiToolConfig, AbortSignal.timeout(30_000)).catch(
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      if (this.#documents.size >= 1_000) this.#documents.clear();
+      this.#documents.set(key, loaded);
+    }
+    return loaded;
   }
 
   #manifestsOf(tenantId: string): Promise<Tool[]> {
