@@ -16,6 +16,7 @@ import {
   type JwtOptions,
 } from './identity/index.ts';
 import type { Worker } from './orchestrator/index.ts';
+import { scopeLimits } from './policy/index.ts';
 import {
   AgentCatalogService,
   AgentService,
@@ -221,6 +222,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       approvals: governed.approvalStore,
       notifier: governed.notifier,
       preview: governed.preview,
+      limits: async (tenantId, tool) =>
+        scopeLimits(await (governed as Governed).tenantPolicies.get(tenantId), tool),
       validator: argumentValidator,
       clock,
       ids,

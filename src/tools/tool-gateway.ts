@@ -34,6 +34,8 @@ export interface ToolGatewayOptions extends EntryDeps {
   /** The tenant's registered tools (kind: Tool). */
   manifests: (tenantId: string) => Promise<Tool[]>;
   validator: ArgumentValidator;
+  /** The argument limits the tenant's policies put on a tool, in words (added to what the model sees). */
+  limits?: (tenantId: string, tool: string) => Promise<string[]>;
 }
 
 /**
@@ -115,8 +117,22 @@ export class ToolGateway implements ToolInvoker {
 
   // ToolInvoker, for the runtimes.
 
+  /** A tool's description as a model should see it: with the limits the policies will enforce. */
+  async describe(tenantId: string, info: ToolInfo): Promise<string> {
+    const limits = (await this.#options.limits?.(tenantId, info.name)) ?? [];
+    return limits.length === 0
+      ? info.description
+      : `${info.description}\nLimits enforced by policy: ${limits.join('; ')}.`;
+  }
+
   async resolve(refs: readonly ToolRef[], scope?: { tenantId: string }): Promise<ToolDefinition[]> {
     const catalog = scope ? await this.#catalog(scope.tenantId) : this.#builtinCatalog();
+    const descriptions = new Map<string, string>();
+    if (scope)
+      for (const ref of refs) {
+        const entry = catalog.get(ref.name);
+        if (entry) descriptions.set(ref.name, await this.describe(scope.tenantId, entry.info));
+      }
     const problems: FieldError[] = [];
     const seen = new Set<string>();
     const definitions: ToolDefinition[] = [];
@@ -137,7 +153,7 @@ export class ToolGateway implements ToolInvoker {
         problems.push({ pointer: `${pointer}/config${problem.pointer}`, detail: problem.detail });
       definitions.push({
         name: entry.info.name,
-        description: entry.info.description,
+        description: descriptions.get(ref.name) ?? entry.info.description,
         parameters: structuredClone(entry.info.parameters),
         idempotent: typeof config.idempotent === 'boolean' ? config.idempotent : entry.idempotent,
         destructive: typeof config.destructive === 'boolean' ? config.destructive : entry.destructive,

@@ -106,9 +106,11 @@ export async function wireGovernance(deps: GovernanceWiring) {
   });
 
   let sweeper: NodeJS.Timeout | undefined;
-  /** The policy's effect for a call, without counting it against any quota. */
-  const preview = async (tenantId: string, input: DecisionInput) =>
-    evaluate(await tenantPolicies.get(tenantId), toDecisionRequest(tenantId, input)).effect;
+  /** The policy's effect and deciding rule for a call, without counting it against any quota. */
+  const preview = async (tenantId: string, input: DecisionInput) => {
+    const decision = evaluate(await tenantPolicies.get(tenantId), toDecisionRequest(tenantId, input));
+    return { effect: decision.effect, rule: decision.rule };
+  };
   return {
     governance,
     approvals,

@@ -27,8 +27,11 @@ export interface ToolCallDeps {
   notifier?: ApprovalNotifier | undefined;
   clock: Clock;
   ids: IdGenerator;
-  /** The policy's effect for a call, without counting it against any quota (what tools/list shows). */
-  preview: (tenantId: string, input: DecisionInput) => Promise<'allow' | 'deny' | 'require_approval'>;
+  /** The policy's effect and rule for a call, without counting it against any quota (what tools/list shows). */
+  preview: (
+    tenantId: string,
+    input: DecisionInput,
+  ) => Promise<{ effect: 'allow' | 'deny' | 'require_approval'; rule?: string | undefined }>;
 }
 
 export interface DirectCallOptions {
@@ -52,7 +55,11 @@ export interface DirectCallOptions {
 export class ToolCallService {
   constructor(private readonly deps: ToolCallDeps) {}
 
-  /** The tenant's tools the caller's policies do not deny outright (a call with no arguments). */
+  /**
+   * The tenant's tools the caller's policies do not deny outright: an rbac rule (or the default
+   * deny of an allow list) refuses every call of the tool by this principal; a scope or quota
+   * refusal depends on the call, so those tools stay listed. Descriptions carry the scope limits.
+   */
   async visibleTools(caller: Caller): Promise<ToolInfo[]> {
     const tools: ToolInfo[] = [];
     let cursor: string | undefined;
@@ -66,7 +73,15 @@ export class ToolCallService {
         this.deps.preview(caller.tenantId, this.#input(caller, tool.name, {}, tool, 'tools/list')),
       ),
     );
-    return tools.filter((_tool, index) => effects[index] !== 'deny');
+    const outright = (verdict: { effect: string; rule?: string | undefined } | undefined) =>
+      verdict?.effect === 'deny' && !/\/(scopes|quotas)\//.test(verdict.rule ?? '');
+    const visible = tools.filter((_tool, index) => !outright(effects[index]));
+    return Promise.all(
+      visible.map(async (tool) => ({
+        ...tool,
+        description: await this.deps.gateway.describe(caller.tenantId, tool),
+      })),
+    );
   }
 
   #input(

@@ -40,6 +40,7 @@ export async function wireTools(deps: {
   approvals: ApprovalStore;
   notifier: ApprovalNotifier | undefined;
   preview: ToolCallDeps['preview'];
+  limits: (tenantId: string, tool: string) => Promise<string[]>;
   validator: ArgumentValidator;
   clock: Clock;
   ids: IdGenerator;
@@ -65,6 +66,7 @@ export async function wireTools(deps: {
     builtins: BUILTIN_TOOLS,
     oauth: new OAuthTokens(),
     maxResultBytes: deps.config.toolResultMaxBytes,
+    limits: deps.limits,
   });
   const tools = gateway;
   await deps.database.listen(channelsFor(deps.database.schema).tools, (tenantId) => {

@@ -47,6 +47,14 @@ beforeAll(async () => {
             tools: ['firewall__*'],
           },
         ],
+        scopes: [
+          {
+            name: 'intel-targets',
+            tool: 'intel__ip_reputation',
+            arg: 'ip',
+            cidrs: ['1.0.0.0/8', '203.0.113.0/24'],
+          },
+        ],
         approval_gates: [
           {
             name: 'firewall-block',

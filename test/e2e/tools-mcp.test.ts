@@ -186,6 +186,20 @@ describe('MCP tool servers', () => {
 describe('agents with MCP tools', () => {
   it('lets a react agent call a discovered tool: the model sees its schema, the run records the call', async () => {
     const name = unique('mcp-agent');
+    await send('POST', '/api/v1/apply', {
+      body: {
+        items: [
+          {
+            apiVersion: 'agenticai.dev/v1alpha1',
+            kind: 'Policy',
+            metadata: { name: 'echo-length' },
+            spec: {
+              scopes: [{ name: 'short', tool: 'everything__echo', arg: 'message', pattern: '^.{1,100}$' }],
+            },
+          },
+        ],
+      },
+    });
     await createAgent(t, reactAgent(name, 'scripted', { tools: ['everything__echo'] }));
     model.enqueue(
       { toolCalls: [{ name: 'everything__echo', arguments: { message: 'ping over MCP' } }] },
