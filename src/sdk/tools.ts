@@ -172,6 +172,8 @@ export async function serveTools(
     const registered = new Map([...current.values()].map((tool) => [tool.name, register(server, tool)]));
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      // A call is answered in one JSON body rather than an SSE stream: less work on both sides.
+      enableJsonResponse: true,
       onsessioninitialized: (id) => {
         sessions.set(id, { server, transport, registered });
       },

@@ -45,6 +45,12 @@ export class AuditBatcher {
     } catch (error) {
       return Promise.reject(error);
     }
+    return this.enqueue(tenantId, records);
+  }
+
+  /** Records prepared already (`AuditLog.prepare`: their ids are known); resolves once committed. */
+  enqueue(tenantId: string, records: PreparedAuditRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       let queue = this.#queues.get(tenantId);
       if (!queue) {

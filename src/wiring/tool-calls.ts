@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditLog } from '../audit/index.ts';
+import type { AuditEntry, AuditLog, PreparedAuditRecord } from '../audit/index.ts';
 import type { ToolInfo, ToolInvokeResult } from '../contracts/index.ts';
 import { AppError, type Clock, type IdGenerator } from '../core/index.ts';
 import type { Caller } from '../identity/index.ts';
@@ -23,6 +23,11 @@ export interface ToolCallDeps {
   /** The tenant's masking rules, applied before the audit log's own. */
   mask: (tenantId: string, value: unknown) => Promise<unknown>;
   audit: AuditLog;
+  /**
+   * Writes prepared records; the call answers without waiting for the commit (as the model
+   * gateway's calls do), so the answer is not held by the database. Must not throw.
+   */
+  write: (tenantId: string, records: PreparedAuditRecord[]) => void;
   approvals: ApprovalStore;
   notifier?: ApprovalNotifier | undefined;
   clock: Clock;
@@ -280,7 +285,10 @@ export class ToolCallService {
     return approval;
   }
 
-  #record(caller: Caller, entry: AuditEntry) {
-    return this.deps.audit.append(caller.tenantId, entry);
+  /** The record's id at once; the record itself is written with the next batch. */
+  async #record(caller: Caller, entry: AuditEntry): Promise<{ id: string }> {
+    const prepared = this.deps.audit.prepare(caller.tenantId, entry);
+    this.deps.write(caller.tenantId, [prepared]);
+    return { id: prepared.content.id };
   }
 }

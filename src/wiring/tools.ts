@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AuditLog } from '../audit/index.ts';
+import type { AuditLog, PreparedAuditRecord } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { VERSION } from '../contracts/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
@@ -14,6 +14,7 @@ import {
   ToolGateway,
   ToolServerManager,
 } from '../tools/index.ts';
+import { AuditBatcher } from './audit-batcher.ts';
 import { type ToolCallDeps, ToolCallService } from './tool-calls.ts';
 
 export interface ToolWiring {
@@ -58,6 +59,13 @@ export async function wireTools(deps: {
     logger: deps.logger,
     clientVersion: VERSION,
   });
+  // Direct calls' records linger 20 ms into group commits, off the answer's path.
+  const batcher = new AuditBatcher(deps.audit, 20, 250);
+  const write = (tenantId: string, records: PreparedAuditRecord[]) => {
+    batcher
+      .enqueue(tenantId, records)
+      .catch((error: unknown) => deps.logger.error({ err: error, tenantId }, 'tool call audit record lost'));
+  };
   gateway = new ToolGateway({
     manifests: (tenantId) => deps.tools.all(tenantId),
     servers: manager,
@@ -91,12 +99,16 @@ export async function wireTools(deps: {
       decisions: deps.decisions,
       mask: deps.mask,
       audit: deps.audit,
+      write,
       approvals: deps.approvals,
       notifier: deps.notifier,
       clock: deps.clock,
       ids: deps.ids,
       preview: deps.preview,
     }),
-    close: () => manager.close(),
+    close: async () => {
+      await batcher.drain();
+      await manager.close();
+    },
   };
 }

@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import type { ApplyResult, ToolInfo, ToolInvokeResult } from '../../src/contracts/index.ts';
 import { expectProblem, type SendOptions, sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
+import { waitUntil } from '../support/runs.ts';
 
 /**
  * HTTP tools (`kind: Tool`, type http / api) against a test double of a search service that
@@ -178,9 +179,13 @@ describe('HTTP tools', () => {
     // The double echoes the Authorization header back: the gateway strips the secret from the answer.
     expect(JSON.stringify(reply.body)).not.toContain(TOKEN);
     expect(textOf(reply.body)).toContain('[secret:search-api-token]');
-    // Nor is it in the audit trail.
-    const audit = await t.request('GET', '/api/v1/audit/export?tool=intel-search');
-    const exported = await audit.text();
+    // Nor is it in the audit trail (written with the next group commit, a moment after the answer).
+    const exported = await waitUntil(
+      async () => (await t.request('GET', '/api/v1/audit/export?tool=intel-search')).text(),
+      (text) => text.includes(reply.body.auditId ?? 'none'),
+      () => 'the call’s audit record',
+      5_000,
+    );
     expect(exported).toContain('intel-search');
     expect(exported).not.toContain(TOKEN);
   });

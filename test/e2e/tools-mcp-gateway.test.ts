@@ -142,12 +142,20 @@ describe('the MCP gateway at /mcp', { timeout: 30_000 }, () => {
     })) as CallResult;
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ score: 88, verdict: 'malicious' });
-    const audit = await send<{ items: Array<{ tool: string; metadata: { direct?: boolean } }> }>(
-      'GET',
-      '/api/v1/audit?action=tool_call&tool=intel__ip_reputation',
-      { apiKey: admin },
+    const audited = await waitUntil(
+      async () =>
+        (
+          await send<{ items: Array<{ tool: string; metadata: { direct?: boolean } }> }>(
+            'GET',
+            '/api/v1/audit?action=tool_call&tool=intel__ip_reputation',
+            { apiKey: admin },
+          )
+        ).body.items,
+      (items) => items.length > 0,
+      () => 'the call’s audit record',
+      5_000,
     );
-    expect(audit.body.items[0]?.metadata.direct).toBe(true);
+    expect(audited[0]?.metadata.direct).toBe(true);
     await client.close();
   });
 

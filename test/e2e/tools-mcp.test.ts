@@ -8,7 +8,14 @@ import type { Page, ToolInfo, ToolInvokeResult, ToolServer } from '../../src/con
 import { REPO_ROOT, runActl } from '../support/cli.ts';
 import { expectProblem, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
-import { createAgent, createBackend, reactAgent, startRun, waitForStatus } from '../support/runs.ts';
+import {
+  createAgent,
+  createBackend,
+  reactAgent,
+  startRun,
+  waitForStatus,
+  waitUntil,
+} from '../support/runs.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../support/scripted-model-server.ts';
 
 /**
@@ -99,11 +106,20 @@ describe('MCP tool servers', () => {
     expect(reply.body.isError).toBe(false);
     expect(textOf(reply.body)).toContain('hello from agenticai');
     expect(reply.body.auditId).toBeTruthy();
-    const audit = await send<{ items: Array<{ id: string; action: string; tool: string; actor: string }> }>(
-      'GET',
-      '/api/v1/audit?action=tool_call&tool=everything__echo',
+    // The record is written with the next group commit, a moment after the answer.
+    const records = await waitUntil(
+      async () =>
+        (
+          await send<{ items: Array<{ id: string; action: string; tool: string; actor: string }> }>(
+            'GET',
+            '/api/v1/audit?action=tool_call&tool=everything__echo',
+          )
+        ).body.items,
+      (items) => items.some((record) => record.id === reply.body.auditId),
+      () => 'the call’s audit record',
+      5_000,
     );
-    expect(audit.body.items.find((record) => record.id === reply.body.auditId)).toMatchObject({
+    expect(records.find((record) => record.id === reply.body.auditId)).toMatchObject({
       action: 'tool_call',
       tool: 'everything__echo',
     });

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { SecretRef, ToolServerSpec, ToolServerStatus } from '../../contracts/index.ts';
 import { durationToMs } from '../../contracts/index.ts';
 import { abortableSleep, fullJitterDelay } from '../../core/index.ts';
@@ -129,12 +129,28 @@ export class McpConnection {
     const timeout = this.#options.spec.timeout
       ? durationToMs(this.#options.spec.timeout)
       : DEFAULT_CALL_TIMEOUT_MS;
-    const result = await client.callTool(
-      { name, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) },
-      undefined,
-      { signal: options.signal, timeout },
-    );
-    return result as McpCallResult;
+    try {
+      const result = await client.callTool(
+        { name, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) },
+        undefined,
+        { signal: options.signal, timeout },
+      );
+      return result as McpCallResult;
+    } catch (error) {
+      // An answer in JSON-RPC (a tool the server refused, a timeout) says the server is there;
+      // anything else (a refused connection, an unknown session after a restart) says it is not.
+      if (!options.signal.aborted && !(error instanceof McpError) && this.#client === client)
+        this.#lost(client, error);
+      throw error;
+    }
+  }
+
+  /** The server stopped answering: drop this connection and let the loop connect afresh. */
+  #lost(client: Client, error: unknown): void {
+    this.#client = null;
+    this.#fail(new Error(`lost the connection: ${(error as Error).message}`));
+    void client.close().catch(() => undefined);
+    this.#wake?.();
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,180 @@
+/**
+ * What governance adds to a tool call: the same MCP tool (an echo, built with the tool SDK, in
+ * its own process) called four ways, one call at a time, in the same run:
+ *
+ *   - bare MCP (anchor): the official MCP client straight to the tool server;
+ *   - through the platform's REST `POST /api/v1/tools/{name}:invoke` (schema check, PDP, quotas,
+ *     secret injection, result cap, masking, one hash-chained audit record);
+ *   - through the platform's MCP gateway at /mcp (the same, behind an MCP client);
+ *   - the built-in `echo` through `:invoke` (the governed path with no MCP hop at all).
+ *
+ * The platform runs as `actl serve` (PGlite) in a child process; rounds rotate the order.
+ *
+ *   npx tsx bench/tools.ts [--calls=2000] [--rounds=3]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { cpuSeconds, percentile } from './gateway-load.ts';
+import { freePort, stop, waitFor } from './gateway-support.ts';
+
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const CALLS = Number(arg('calls') ?? 2000);
+const ROUNDS = Number(arg('rounds') ?? 3);
+const KEY = 'ak_bench_tools_0123456789abcdefghij';
+const root = new URL('..', import.meta.url).pathname;
+
+/** The tool server (a child process): one echo tool, built with the SDK. */
+const TOOL_SERVER = `
+import { z } from 'zod';
+import { defineTool, serveTools } from '${root}src/sdk/index.ts';
+const echo = defineTool({ name: 'echo', description: 'Echoes its text', input: z.object({ text: z.string() }),
+  annotations: { readOnly: true, idempotent: true }, run: (_ctx, { text }) => text });
+const served = await serveTools([echo], { port: Number(process.argv[1]) });
+process.stdout.write('ready ' + served.url + '\\n');
+`;
+
+async function mcpClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+interface Way {
+  name: string;
+  pid?: number | undefined;
+  call: (i: number) => Promise<void>;
+}
+
+async function measure(way: Way): Promise<{ p50: number; p99: number; cpuUs: number }> {
+  for (let i = 0; i < 200; i++) await way.call(i);
+  const latencies: number[] = [];
+  const before = cpuSeconds(way.pid);
+  for (let i = 0; i < CALLS; i++) {
+    const started = performance.now();
+    await way.call(i);
+    latencies.push(performance.now() - started);
+  }
+  const cpu = cpuSeconds(way.pid) - before;
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuUs: (cpu * 1e6) / CALLS };
+}
+
+const children: ChildProcess[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'agenticai-bench-tools-'));
+const results = new Map<string, Array<{ p50: number; p99: number; cpuUs: number }>>();
+try {
+  const toolPort = await freePort();
+  const server = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', TOOL_SERVER, String(toolPort)],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(server);
+  const toolUrl = await new Promise<string>((resolve) =>
+    server.stdout?.on('data', (chunk: Buffer) => {
+      const match = /ready (\S+)/.exec(chunk.toString());
+      if (match) resolve(match[1] as string);
+    }),
+  );
+
+  const port = await freePort();
+  const platform = spawn(
+    process.execPath,
+    ['bin/actl', 'serve', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
+    {
+      cwd: root,
+      env: { ...process.env, AGENTICAI_BOOTSTRAP_ADMIN_KEY: KEY },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  children.push(platform);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/healthz`, platform);
+  const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  const created = await fetch(`${base}/api/v1/tool-servers`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({
+      apiVersion: 'agenticai.dev/v1alpha1',
+      kind: 'ToolServer',
+      metadata: { name: 'bench' },
+      spec: { transport: 'streamable-http', url: toolUrl, internal: true },
+    }),
+  });
+  if (created.status !== 201) throw new Error(`tool server: ${created.status} ${await created.text()}`);
+
+  const direct = await mcpClient(toolUrl);
+  const gateway = await mcpClient(`${base}/mcp`, { authorization: `Bearer ${KEY}` });
+  const invoke = async (name: string, text: string) => {
+    const response = await fetch(`${base}/api/v1/tools/${name}:invoke`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ arguments: { text } }),
+    });
+    if (response.status !== 200) throw new Error(`${name}: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const ways: Way[] = [
+    {
+      name: 'bare MCP (anchor)',
+      pid: server.pid,
+      call: async (i) => void (await direct.callTool({ name: 'echo', arguments: { text: `hi ${i}` } })),
+    },
+    {
+      name: 'platform REST :invoke (MCP tool)',
+      pid: platform.pid,
+      call: (i) => invoke('bench__echo', `hi ${i}`),
+    },
+    {
+      name: 'platform MCP gateway /mcp',
+      pid: platform.pid,
+      call: async (i) =>
+        void (await gateway.callTool({ name: 'bench__echo', arguments: { text: `hi ${i}` } })),
+    },
+    {
+      name: 'platform REST :invoke (built-in echo)',
+      pid: platform.pid,
+      call: (i) => invoke('echo', `hi ${i}`),
+    },
+  ];
+  for (let round = 0; round < ROUNDS; round++)
+    for (let i = 0; i < ways.length; i++) {
+      const way = ways[(i + round) % ways.length] as Way;
+      const result = await measure(way);
+      results.set(way.name, [...(results.get(way.name) ?? []), result]);
+    }
+  await direct.close();
+  await gateway.close();
+} finally {
+  for (const child of children) await stop(child);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
+const anchor = results.get('bare MCP (anchor)') ?? [];
+const anchorP50 = median(anchor.map((r) => r.p50));
+const anchorP99 = median(anchor.map((r) => r.p99));
+console.log(
+  `\nTool calls, one at a time, ${CALLS} per round, ${ROUNDS} rounds (median of rounds); CPU is the server process's (tool server for the anchor, platform otherwise)\n`,
+);
+console.log('| way | p50 ms | p99 ms | added p50 ms | added p99 ms | server CPU µs/call |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const [name, runs] of results) {
+  const p50 = median(runs.map((r) => r.p50));
+  const p99 = median(runs.map((r) => r.p99));
+  const cpu = median(runs.map((r) => r.cpuUs));
+  const added = name.startsWith('bare')
+    ? ['–', '–']
+    : [(p50 - anchorP50).toFixed(2), (p99 - anchorP99).toFixed(2)];
+  console.log(
+    `| ${name} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${added[0]} | ${added[1]} | ${cpu.toFixed(0)} |`,
+  );
+}
