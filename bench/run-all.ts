@@ -12,6 +12,7 @@ const BENCHES = [
   ['bench/gateway.ts'],
   ['bench/semantic-cache.ts'],
   ['bench/limits.ts'],
+  ['bench/tools.ts'],
 ];
 
 let failed = 0;

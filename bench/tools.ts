@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { guardedFetch } from '../src/tools/mcp/guarded-fetch.ts';
 import { cpuSeconds, percentile } from './gateway-load.ts';
 import { freePort, stop, waitFor } from './gateway-support.ts';
 
@@ -37,9 +38,16 @@ const served = await serveTools([echo], { port: Number(process.argv[1]) });
 process.stdout.write('ready ' + served.url + '\\n');
 `;
 
+/**
+ * Both MCP clients (anchor and /mcp) send with node:http keep-alive, as the platform does towards
+ * tool servers: the global fetch costs the client more per call, and undici keeps an abort
+ * listener per request on the transport's signal until garbage collection.
+ */
 async function mcpClient(url: string, headers: Record<string, string> = {}): Promise<Client> {
   const client = new Client({ name: 'bench', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers }, fetch: guardedFetch(true) }),
+  );
   return client;
 }
 

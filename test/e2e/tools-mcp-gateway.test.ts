@@ -8,6 +8,7 @@ import { firewallTools } from '../../examples/tools/firewall.ts';
 import { ipReputation } from '../../examples/tools/threat-intel.ts';
 import type { Approval } from '../../src/contracts/index.ts';
 import { type ServedTools, serveTools } from '../../src/sdk/index.ts';
+import { runActl } from '../support/cli.ts';
 import { applyAs, isolatedTenant } from '../support/governance.ts';
 import { type SendOptions, sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
@@ -227,5 +228,21 @@ describe('the MCP gateway at /mcp', { timeout: 30_000 }, () => {
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/was not approved: approval \S+ rejected/);
     await client.close();
+  });
+
+  it('takes a person through it with actl: the refusal names the approval, approving lets the call run once', async () => {
+    const env = { AGENTICAI_SERVER: t.url, AGENTICAI_API_KEY: admin };
+    const call = ['tools', 'invoke', 'firewall__block_ip', '--args', '{"ip":"203.0.113.77","reason":"cli"}'];
+    const refused = await runActl(call, { env });
+    expect(refused.code).toBe(4);
+    const id = /needs approval (\S+)/.exec(refused.stderr)?.[1];
+    expect(id).toBeTruthy();
+    const approved = await runActl(['approvals', 'approve', String(id)], { env });
+    expect(approved.code).toBe(0);
+    expect(approved.stdout.trim()).toBe(`approval/${id} approved; the same call may now be made, once`);
+    const ran = await runActl(call, { env });
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toMatchObject({ ip: '203.0.113.77', blocked: true });
+    expect((await runActl(call, { env })).code).toBe(4);
   });
 });

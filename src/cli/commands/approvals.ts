@@ -101,8 +101,16 @@ export function registerApprovals(program: Command, runtime: CliRuntime): void {
         runtime.printer.out(
           approval.status === 'pending'
             ? `approval/${approval.id}: ${votes} of ${approval.min_approvals} approvals; waiting for another approver`
-            : `approval/${approval.id} ${approval.status}; run ${approval.run_id} resumes`,
+            : `approval/${approval.id} ${approval.status}; ${afterDecision(approval)}`,
         );
       });
   }
+}
+
+/** What happens next: a run resumes; a direct call may be made (once) or stays refused. */
+function afterDecision(approval: { status: string; run_id: string | null }): string {
+  if (approval.run_id) return `run ${approval.run_id} resumes`;
+  return approval.status === 'approved'
+    ? 'the same call may now be made, once'
+    : 'the call it was asked for stays refused';
 }
