@@ -1,4 +1,4 @@
-import type { Clock } from '../core/index.ts';
+import { abortableSleep, type Clock } from '../core/index.ts';
 import type {
   ApprovalDecision,
   ApprovalRequest,
@@ -8,11 +8,12 @@ import type {
   StepOptions,
   TokenUsage,
 } from '../runtime/index.ts';
-import { RunPaused } from '../runtime/index.ts';
+import { RunPaused, ToolUnavailableError } from '../runtime/index.ts';
 import { RunLimitExceeded } from './errors.ts';
 import type { GovernedCall, RunGovernance } from './governance.ts';
 import type { EventDraft, Fence, Resolution, RunQueue, StepRecord } from './ports.ts';
 import { type Decided, RunGovernor } from './run-governor.ts';
+import { toEventDraft } from './runtime-events.ts';
 
 export interface RunLimits {
   maxSteps: number;
@@ -20,33 +21,9 @@ export interface RunLimits {
 }
 
 const TOKEN_FLUSH_MS = 50;
-
-function toEventDraft(event: RuntimeEvent): EventDraft {
-  switch (event.type) {
-    case 'tool_call':
-      return {
-        type: 'tool_call',
-        data: {
-          step: event.data.step,
-          tool: event.data.tool,
-          arguments: event.data.arguments,
-          ...(event.data.callId ? { call_id: event.data.callId } : {}),
-        },
-      };
-    case 'tool_result':
-      return {
-        type: 'tool_result',
-        data: {
-          step: event.data.step,
-          tool: event.data.tool,
-          result: event.data.result,
-          ...(event.data.callId ? { call_id: event.data.callId } : {}),
-        },
-      };
-    default:
-      return { type: event.type, data: { ...event.data } };
-  }
-}
+/** Tries of a tool call whose server cannot be reached (or went away), and the first pause between them. */
+const TOOL_TRIES = 3;
+const TOOL_RETRY_MS = 500;
 
 /**
  * The RunContext a worker gives a runtime. Steps are the durable boundary: a completed step is
@@ -63,6 +40,7 @@ export class DurableRunContext implements RunContext {
   #tokenTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   #failure: unknown;
+  #resolutionUsed = false;
   readonly #governor: RunGovernor | null;
 
   constructor(
@@ -103,14 +81,22 @@ export class DurableRunContext implements RunContext {
     return this.fence.tenantId;
   }
 
+  /** The operator's decision for the step the run paused at: used once (a retry that fails again asks again). */
   #resolutionFor(key: string): Resolution | null {
-    return this.resolution && this.resolution.step === key ? this.resolution : null;
+    if (!this.resolution || this.#resolutionUsed || this.resolution.step !== key) return null;
+    this.#resolutionUsed = true;
+    return this.resolution;
   }
 
-  async step<T>(
+  step<T>(key: string, options: StepOptions, execute: (execution: StepExecution) => Promise<T>): Promise<T> {
+    return this.#step(key, options, execute, 1);
+  }
+
+  async #step<T>(
     key: string,
     options: StepOptions,
     execute: (execution: StepExecution) => Promise<T>,
+    tries: number,
   ): Promise<T> {
     this.signal.throwIfAborted();
     const existing = this.#steps.get(key);
@@ -122,7 +108,11 @@ export class DurableRunContext implements RunContext {
       return existing.output as T;
     }
     const resolution = this.#resolutionFor(key);
-    if (existing?.status === 'started') {
+    // Left started by a crash, or cut off by a tool server that went away: it may have happened.
+    if (
+      existing?.status === 'started' ||
+      (existing?.status === 'failed' && existing.error?.code === 'in_doubt')
+    ) {
       if (resolution?.action === 'skip') {
         const skipped = options.skipped ?? null;
         await this.#finish(key, 'completed', skipped);
@@ -134,6 +124,7 @@ export class DurableRunContext implements RunContext {
           step: key,
           kind: options.kind,
           name: options.name,
+          ...(existing.error ? { error: existing.error.message } : {}),
           ...(approval ? { approval_id: approval.approvalId } : {}),
         });
       }
@@ -186,6 +177,8 @@ export class DurableRunContext implements RunContext {
       }
       // Aborted work is left as it stands: a cancel or timeout ends the run, a lost lease leaves
       // the step to the next worker. Anything else is this step's failure.
+      if (error instanceof ToolUnavailableError && !this.signal.aborted)
+        return this.#toolUnavailable(key, options, execute, tries, error);
       if (!this.signal.aborted) {
         await this.#finish(key, 'failed', undefined, {
           code: 'step_failed',
@@ -208,6 +201,35 @@ export class DurableRunContext implements RunContext {
     if (governed?.kind === 'tool_call' && !('substitute' in decided))
       await this.#governor?.inspectOutput(governed, output);
     return output;
+  }
+
+  /**
+   * A tool server that could not be reached or went away mid-call. The step is recorded failed;
+   * a call that may have run and is not idempotent pauses the run `in_doubt` for a person
+   * (resolve: retry or skip); anything else is tried again, with backoff, up to TOOL_TRIES
+   * times, after which the runtime gets the failure as an error result (or the step fails).
+   */
+  async #toolUnavailable<T>(
+    key: string,
+    options: StepOptions,
+    execute: (execution: StepExecution) => Promise<T>,
+    tries: number,
+    error: ToolUnavailableError,
+  ): Promise<T> {
+    if (error.inDoubt && !options.idempotent) {
+      await this.#finish(key, 'failed', undefined, { code: 'in_doubt', message: error.message });
+      return this.#step(key, options, execute, tries); // finds the step in doubt: pauses
+    }
+    if (tries >= TOOL_TRIES && options.substitute) {
+      const output = options.substitute(`${error.message} (tried ${tries} times)`, true) as T;
+      const endEvent = options.endEvent?.(output);
+      await this.#finish(key, 'completed', output, undefined, endEvent ? [toEventDraft(endEvent)] : []);
+      return output;
+    }
+    await this.#finish(key, 'failed', undefined, { code: 'tool_unavailable', message: error.message });
+    if (tries >= TOOL_TRIES) throw error;
+    await abortableSleep(TOOL_RETRY_MS * 2 ** (tries - 1), this.signal);
+    return this.#step(key, options, execute, tries + 1);
   }
 
   #governed(key: string, options: StepOptions, existing: StepRecord | undefined): GovernedCall | null {

@@ -38,6 +38,12 @@ export type {
   ToolResult,
   ToolSchema,
 } from './ports.ts';
-export { ModelRequestError, ModelUnavailableError, RunPaused, STEP_KINDS } from './ports.ts';
+export {
+  ModelRequestError,
+  ModelUnavailableError,
+  RunPaused,
+  STEP_KINDS,
+  ToolUnavailableError,
+} from './ports.ts';
 export { ReactRuntime } from './react/react-runtime.ts';
 export { checkWorkflowExpressions, WorkflowRuntime } from './workflow/index.ts';

@@ -233,6 +233,23 @@ export class RunPaused extends Error {
   }
 }
 
+/**
+ * A tool's server could not be reached, or went away during the call. `inDoubt`: the request had
+ * been sent, so the call may have taken effect (a non-idempotent step pauses for a person); else
+ * nothing happened and the call is safe to repeat.
+ */
+export class ToolUnavailableError extends Error {
+  constructor(
+    readonly tool: string,
+    message: string,
+    readonly inDoubt: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ToolUnavailableError';
+  }
+}
+
 export class ModelUnavailableError extends Error {
   constructor(
     readonly backend: string,

@@ -264,7 +264,13 @@ export class SqlRunStore implements RunStore {
         .select('key')
         .where('tenant_id', '=', tenantId)
         .where('run_id', '=', id)
-        .where('status', '=', 'started')
+        // In doubt: left started by a crash, or failed with its tool server gone mid-call.
+        .where((eb) =>
+          eb.or([
+            eb('status', '=', 'started'),
+            eb.and([eb('status', '=', 'failed'), sql<boolean>`error->>'code' = 'in_doubt'`]),
+          ]),
+        )
         .orderBy('seq', 'desc')
         .executeTakeFirst();
       const row = await resumePausedRun(trx, this.#channels, tenantId, id, {

@@ -9,7 +9,7 @@ import {
   type ToolAuthentication,
   type ToolInfo,
 } from '../contracts/index.ts';
-import type { ToolResult } from '../runtime/index.ts';
+import { type ToolResult, ToolUnavailableError } from '../runtime/index.ts';
 import { type ParameterEntry, toJsonSchema } from './argument-schema.ts';
 import type { BuiltinTool } from './builtin-tool.ts';
 import { callHttpTool } from './http/http-tool.ts';
@@ -310,10 +310,13 @@ async function callServer(
     });
   } catch (error) {
     if (context.signal.aborted) throw context.signal.reason;
-    return {
-      result: errorText(`${server}${NAMESPACE_SEPARATOR}${tool} failed: ${(error as Error).message}`),
-      truncated: false,
-    };
+    const name = `${server}${NAMESPACE_SEPARATOR}${tool}`;
+    // The server is not there: the caller decides (a run retries or pauses, a direct call reports).
+    if (error instanceof ToolUnavailableError)
+      throw new ToolUnavailableError(name, `${name} failed: ${error.message}`, error.inDoubt, {
+        cause: error,
+      });
+    return { result: errorText(`${name} failed: ${(error as Error).message}`), truncated: false };
   }
   const result: ToolResult = {
     content: answer.content

@@ -11,7 +11,8 @@ import {
   type DecisionPoint,
   type GateRequirement,
 } from '../orchestrator/index.ts';
-import type { ToolGateway } from '../tools/index.ts';
+import { ToolUnavailableError } from '../runtime/index.ts';
+import type { ToolGateway, ToolOutcome } from '../tools/index.ts';
 
 /** The agent a direct call is decided for: none (policies that name agents do not match it). */
 const NO_AGENT = { name: 'direct-call', version: 0 } as const;
@@ -167,10 +168,9 @@ export class ToolCallService {
       };
     }
     const started = performance.now();
-    const outcome = await gateway.call(caller.tenantId, name, args, {
-      signal: options.signal,
-      traceparent: options.traceparent,
-    });
+    const outcome = await gateway
+      .call(caller.tenantId, name, args, { signal: options.signal, traceparent: options.traceparent })
+      .catch(unavailableAsResult);
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     const [record] = await Promise.all([
       this.#record(caller, {
@@ -291,4 +291,14 @@ export class ToolCallService {
     this.deps.write(caller.tenantId, [prepared]);
     return { id: prepared.content.id };
   }
+}
+
+/** A direct call has no run to retry or pause: an unreachable tool server is an error result. */
+function unavailableAsResult(error: unknown): ToolOutcome {
+  if (!(error instanceof ToolUnavailableError)) throw error;
+  const note = error.inDoubt ? ' Check whether it took effect before calling it again.' : '';
+  return {
+    result: { content: [{ type: 'text', text: `${error.message}.${note}` }], isError: true },
+    truncated: false,
+  };
 }

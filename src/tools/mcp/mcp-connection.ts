@@ -2,10 +2,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { SecretRef, ToolServerSpec, ToolServerStatus } from '../../contracts/index.ts';
 import { durationToMs } from '../../contracts/index.ts';
 import { abortableSleep, fullJitterDelay } from '../../core/index.ts';
+import { ToolUnavailableError } from '../../runtime/index.ts';
 import { guardedFetch } from './guarded-fetch.ts';
 
 /** A tool as its MCP server lists it. */
@@ -45,6 +46,15 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 const RECONNECT_BASE_MS = 500;
 const RECONNECT_CAP_MS = 30_000;
+/** Connection errors that mean the request never reached the server: repeating it is safe. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EBLOCKED',
+]);
 /** Lines of a stdio server's stderr kept, to say why it failed. */
 const STDERR_TAIL = 20;
 
@@ -115,6 +125,10 @@ export class McpConnection {
     return firstAttempt;
   }
 
+  /**
+   * Calls a tool. A server that cannot be reached, or goes away before it answers, throws
+   * ToolUnavailableError: `inDoubt` when the request had left (the tool may have run).
+   */
   async call(
     name: string,
     args: Record<string, unknown>,
@@ -122,9 +136,11 @@ export class McpConnection {
   ): Promise<McpCallResult> {
     const client = this.#client;
     if (!client || this.#status.state !== 'connected')
-      throw new Error(
-        `tool server ${this.#options.label} is not connected (${this.#status.state}` +
+      throw new ToolUnavailableError(
+        name,
+        `its tool server is not connected (${this.#status.state}` +
           `${this.#status.lastError ? `: ${this.#status.lastError}` : ''})`,
+        false,
       );
     const timeout = this.#options.spec.timeout
       ? durationToMs(this.#options.spec.timeout)
@@ -138,10 +154,24 @@ export class McpConnection {
       return result as McpCallResult;
     } catch (error) {
       // An answer in JSON-RPC (a tool the server refused, a timeout) says the server is there;
-      // anything else (a refused connection, an unknown session after a restart) says it is not.
-      if (!options.signal.aborted && !(error instanceof McpError) && this.#client === client)
-        this.#lost(client, error);
-      throw error;
+      // anything else (a refused connection, a reset, a closed stdio pipe) says it is not.
+      const gone =
+        !(error instanceof McpError) ||
+        (error.code === ErrorCode.ConnectionClosed && !options.signal.aborted);
+      if (options.signal.aborted || !gone) throw error;
+      if (this.#client === client) this.#lost(client, error);
+      const reason = (error as Error).message;
+      // A 404 is a server that restarted and does not know the session: it ran nothing.
+      const code = (error as { code?: unknown }).code;
+      const inDoubt = !(NOT_SENT.has(String(code)) || code === 404);
+      throw new ToolUnavailableError(
+        name,
+        inDoubt
+          ? `its tool server went away during the call (${reason}); it may have run`
+          : `its tool server cannot be reached (${reason})`,
+        inDoubt,
+        { cause: error },
+      );
     }
   }
 
