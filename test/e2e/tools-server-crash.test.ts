@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Approval, Run, RunStep, ToolInvokeResult, ToolServer } from '../../src/contracts/index.ts';
+import type { Approval, RunStep, ToolInvokeResult, ToolServer } from '../../src/contracts/index.ts';
 import { REPO_ROOT } from '../support/cli.ts';
 import { type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
