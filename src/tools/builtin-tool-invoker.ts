@@ -1,4 +1,3 @@
-import type { FieldError } from '../contracts/index.ts';
 import { AppError } from '../core/index.ts';
 import type {
   ToolDefinition,
@@ -11,6 +10,7 @@ import { echoTool } from './builtin/echo.ts';
 import { httpRequestTool } from './builtin/http-request.ts';
 import { sleepTool } from './builtin/sleep.ts';
 import { type BuiltinTool, errorResult } from './builtin-tool.ts';
+import { resolveToolRefs } from './resolve-refs.ts';
 
 /** The tools every installation has, before any registry exists. */
 export const BUILTIN_TOOLS: readonly BuiltinTool[] = [echoTool, sleepTool, httpRequestTool];
@@ -37,40 +37,14 @@ export class BuiltinToolInvoker implements ToolInvoker {
    * static default (false for http_request, whose method is known only per call).
    */
   async resolve(refs: readonly ToolRef[]): Promise<ToolDefinition[]> {
-    const fieldErrors: FieldError[] = [];
-    const seen = new Set<string>();
-    const definitions: ToolDefinition[] = [];
-    refs.forEach((ref, index) => {
-      const pointer = `/spec/tools/${index}`;
-      const tool = this.tools.get(ref.name);
-      if (!tool) {
-        fieldErrors.push({ pointer, detail: `unknown tool "${ref.name}" (built-in tools: ${this.names()})` });
-        return;
-      }
-      if (seen.has(ref.name)) {
-        fieldErrors.push({ pointer, detail: `tool "${ref.name}" is listed more than once` });
-        return;
-      }
-      seen.add(ref.name);
-      const config = ref.config ?? {};
-      for (const problem of tool.checkConfig(config)) {
-        fieldErrors.push({ pointer: `${pointer}/config${problem.pointer}`, detail: problem.detail });
-      }
-      definitions.push({
-        name: tool.name,
-        description: tool.description,
-        parameters: structuredClone(tool.parameters),
-        idempotent: typeof config.idempotent === 'boolean' ? config.idempotent : tool.idempotent,
-        destructive: config.destructive === true,
-        config,
-      });
-    });
-    const first = fieldErrors[0];
-    if (first) {
-      const more = fieldErrors.length > 1 ? ` (and ${fieldErrors.length - 1} more)` : '';
-      throw new AppError('INVALID_REQUEST', `${first.detail} at ${first.pointer}${more}`, { fieldErrors });
-    }
-    return definitions;
+    return resolveToolRefs(
+      refs,
+      (name) => {
+        const tool = this.tools.get(name);
+        return tool && { ...tool, destructive: false, builtin: tool };
+      },
+      (name) => `unknown tool "${name}" (built-in tools: ${this.names()})`,
+    );
   }
 
   /**

@@ -27,6 +27,7 @@ import {
   type ToolOutcome,
 } from './catalog-entries.ts';
 import { loadOpenApi, type OpenApiDocument } from './http/openapi-operations.ts';
+import { resolveToolRefs } from './resolve-refs.ts';
 
 export type { ToolCallContext, ToolOutcome } from './catalog-entries.ts';
 
@@ -133,41 +134,22 @@ export class ToolGateway implements ToolInvoker {
         const entry = catalog.get(ref.name);
         if (entry) descriptions.set(ref.name, await this.describe(scope.tenantId, entry.info));
       }
-    const problems: FieldError[] = [];
-    const seen = new Set<string>();
-    const definitions: ToolDefinition[] = [];
-    refs.forEach((ref, index) => {
-      const pointer = `/spec/tools/${index}`;
-      const entry = catalog.get(ref.name);
-      if (!entry) {
-        problems.push({ pointer, detail: `unknown tool "${ref.name}" (see actl get tools)` });
-        return;
-      }
-      if (seen.has(ref.name)) {
-        problems.push({ pointer, detail: `tool "${ref.name}" is listed more than once` });
-        return;
-      }
-      seen.add(ref.name);
-      const config = ref.config ?? {};
-      for (const problem of entry.builtin?.checkConfig(config) ?? [])
-        problems.push({ pointer: `${pointer}/config${problem.pointer}`, detail: problem.detail });
-      definitions.push({
-        name: entry.info.name,
-        description: descriptions.get(ref.name) ?? entry.info.description,
-        parameters: structuredClone(entry.info.parameters),
-        idempotent: typeof config.idempotent === 'boolean' ? config.idempotent : entry.idempotent,
-        destructive: typeof config.destructive === 'boolean' ? config.destructive : entry.destructive,
-        config,
-      });
-    });
-    const first = problems[0];
-    if (first) {
-      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-      throw new AppError('INVALID_REQUEST', `${first.detail} at ${first.pointer}${more}`, {
-        fieldErrors: problems,
-      });
-    }
-    return definitions;
+    return resolveToolRefs(
+      refs,
+      (name) => {
+        const entry = catalog.get(name);
+        return (
+          entry && {
+            ...entry.info,
+            description: descriptions.get(name) ?? entry.info.description,
+            idempotent: entry.idempotent,
+            destructive: entry.destructive,
+            builtin: entry.builtin,
+          }
+        );
+      },
+      (name) => `unknown tool "${name}" (see actl get tools)`,
+    );
   }
 
   /** A model's call: bad arguments and failures come back as error results it can act on. */
