@@ -64,15 +64,7 @@ export function toModelBackendResource(record: ModelBackendRecord): ModelBackend
   return {
     apiVersion: API_VERSION,
     kind: 'ModelBackend',
-    metadata: {
-      name: record.name,
-      uid: record.id,
-      labels: record.labels,
-      ...annotationsOrNothing(record.annotations),
-      resourceVersion: String(record.resourceVersion),
-      createdAt: iso(record.createdAt),
-      updatedAt: iso(record.updatedAt),
-    },
+    metadata: metadataOf(record),
     spec: record.spec,
   };
 }
@@ -81,15 +73,7 @@ export function toModelAliasResource(record: ModelAliasRecord): ModelAlias {
   return {
     apiVersion: API_VERSION,
     kind: 'ModelAlias',
-    metadata: {
-      name: record.name,
-      uid: record.id,
-      labels: record.labels,
-      ...annotationsOrNothing(record.annotations),
-      resourceVersion: String(record.resourceVersion),
-      createdAt: iso(record.createdAt),
-      updatedAt: iso(record.updatedAt),
-    },
+    metadata: metadataOf(record),
     spec: record.spec,
   };
 }

@@ -58,6 +58,16 @@ const NOT_SENT = new Set([
 /** Lines of a stdio server's stderr kept, to say why it failed. */
 const STDERR_TAIL = 20;
 
+/** A server not connected yet (or not known to this replica yet). */
+export const CONNECTING: Readonly<ToolServerStatus> = Object.freeze({
+  state: 'connecting',
+  tools: [],
+  protocolVersion: null,
+  serverInfo: null,
+  lastError: null,
+  connectedAt: null,
+});
+
 /**
  * One MCP server, connected with the official SDK over stdio or Streamable HTTP: the protocol
  * version is negotiated by the SDK, tools are listed on connect (all pages) and again when the
@@ -71,14 +81,7 @@ export class McpConnection {
   #transport: Transport | null = null;
   #closed = false;
   #stopping = new AbortController();
-  #status: ToolServerStatus = {
-    state: 'connecting',
-    tools: [],
-    protocolVersion: null,
-    serverInfo: null,
-    lastError: null,
-    connectedAt: null,
-  };
+  #status: ToolServerStatus = CONNECTING;
   #stderr: string[] = [];
   #wake: (() => void) | null = null;
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { SecretRef, ToolServerSpec, ToolServerStatus } from '../../contracts/index.ts';
 import { contentHash } from '../../core/index.ts';
-import { McpConnection, type McpTool } from './mcp-connection.ts';
+import { CONNECTING, McpConnection, type McpTool } from './mcp-connection.ts';
 
 /** Discovered tools are registered as `SERVER__TOOL`. */
 export const NAMESPACE_SEPARATOR = '__';
@@ -21,15 +21,6 @@ interface Entry {
   connection: McpConnection;
   tools: McpTool[];
 }
-
-const UNKNOWN: ToolServerStatus = {
-  state: 'connecting',
-  tools: [],
-  protocolVersion: null,
-  serverInfo: null,
-  lastError: null,
-  connectedAt: null,
-};
 
 /**
  * This process's connections to every tenant's MCP tool servers. `sync` makes them match what is
@@ -58,7 +49,7 @@ export class ToolServerManager {
   }
 
   status(tenantId: string, name: string): ToolServerStatus {
-    return this.#tenants.get(tenantId)?.get(name)?.connection.status ?? UNKNOWN;
+    return this.#tenants.get(tenantId)?.get(name)?.connection.status ?? CONNECTING;
   }
 
   /** The tenant's discovered tools, by server. */
