@@ -99,6 +99,12 @@ export class ToolGateway implements ToolInvoker {
     return (await this.#entry(tenantId, name)).info;
   }
 
+  /** A tool with what its catalog entry says of it (MCP's defaults applied). Throws NOT_FOUND. */
+  async lookup(tenantId: string, name: string): Promise<{ info: ToolInfo; destructive: boolean }> {
+    const entry = await this.#entry(tenantId, name);
+    return { info: entry.info, destructive: entry.destructive };
+  }
+
   /** Problems with a call's arguments (pointers into them); empty when they conform. Fills defaults in. */
   async check(tenantId: string, name: string, args: Record<string, unknown>): Promise<FieldError[]> {
     return this.#options.validator.validate((await this.#entry(tenantId, name)).info.parameters, args);

@@ -65,6 +65,7 @@ export class ToolCallService {
    * The tenant's tools the caller's policies do not deny outright: an rbac rule (or the default
    * deny of an allow list) refuses every call of the tool by this principal; a scope or quota
    * refusal depends on the call, so those tools stay listed. Descriptions carry the scope limits.
+   * (Listing asks as an untainted caller, so whether a tool is destructive does not matter here.)
    */
   async visibleTools(caller: Caller): Promise<ToolInfo[]> {
     const tools: ToolInfo[] = [];
@@ -76,7 +77,7 @@ export class ToolCallService {
     } while (cursor);
     const effects = await Promise.all(
       tools.map((tool) =>
-        this.deps.preview(caller.tenantId, this.#input(caller, tool.name, {}, tool, 'tools/list')),
+        this.deps.preview(caller.tenantId, this.#input(caller, tool.name, {}, false, 'tools/list')),
       ),
     );
     const outright = (verdict: { effect: string; rule?: string | undefined } | undefined) =>
@@ -94,16 +95,12 @@ export class ToolCallService {
     caller: Caller,
     name: string,
     args: Record<string, unknown>,
-    info: ToolInfo,
+    destructive: boolean,
     requestId: string,
   ): DecisionInput {
     return {
       action: 'tool_call',
-      tool: {
-        name,
-        args,
-        destructive: info.annotations.destructive ?? !(info.annotations.readOnly ?? false),
-      },
+      tool: { name, args, destructive },
       principal: { name: caller.principalName, kind: 'user', roles: caller.roles, groups: caller.groups },
       agent: NO_AGENT,
       run: { id: requestId, tainted: false, taint_reasons: [], steps: 0 },
@@ -117,7 +114,7 @@ export class ToolCallService {
     options: DirectCallOptions,
   ): Promise<ToolInvokeResult> {
     const { gateway, decisions } = this.deps;
-    const info = await gateway.get(caller.tenantId, name);
+    const { info, destructive } = await gateway.lookup(caller.tenantId, name);
     const problems = await gateway.check(caller.tenantId, name, args);
     if (problems.length > 0)
       throw new AppError(
@@ -125,7 +122,7 @@ export class ToolCallService {
         `invalid arguments for ${name}: ${problems.map((p) => `${p.pointer || '/'} ${p.detail}`).join('; ')}; nothing was called`,
         { fieldErrors: problems.map((p) => ({ pointer: `/arguments${p.pointer}`, detail: p.detail })) },
       );
-    const input = this.#input(caller, name, args, info, options.requestId);
+    const input = this.#input(caller, name, args, destructive, options.requestId);
     const verdict = await decisions.decide(caller.tenantId, input);
     const base = {
       actorType: 'principal' as const,
