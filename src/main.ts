@@ -49,11 +49,13 @@ import {
   createLogger,
   type GatewayWiring,
   readinessCheck,
+  type SandboxWiring,
   type ToolWiring,
   wireCredentials,
   wireGateway,
   wireGovernance,
   wireRuns,
+  wireSandboxes,
   wireSecrets,
   wireTools,
 } from './wiring/index.ts';
@@ -125,6 +127,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let governed: Governed | undefined;
   let gateway: GatewayWiring | undefined;
   let toolWiring: ToolWiring | undefined;
+  let sandboxWiring: SandboxWiring | undefined;
   let generatedKeyFile: string | undefined;
   try {
     const applied = await migrateToLatest(database.db, database.schema);
@@ -159,10 +162,19 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
     const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
     const modelAliases = new ModelAliasService(registryTransactions, clock, ids);
+    // Every built-in PII detector masks what the audit log keeps; a tenant's own rules apply before.
+    const auditMasker = new PiiMasker({});
+    const audit = new AuditLog(new SqlAuditStore(database.db), {
+      mask: (value) => auditMasker.maskValue(value),
+      clock,
+      ids,
+    });
     const argumentValidator = new ArgumentValidator();
+    sandboxWiring = await wireSandboxes({ database, config, audit, clock, logger });
+    const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter];
     const checkTool = checkToolSpec(
       argumentValidator,
-      BUILTIN_TOOLS.map((tool) => tool.name),
+      builtins.map((tool) => tool.name),
     );
     const checkToolServer = checkToolServerSpec(config.toolStdioCommands);
     const toolManifests = new ToolService(registryTransactions, clock, ids, checkTool);
@@ -177,13 +189,6 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const identity = new IdentityService(tenants, identityTransactions, clock, ids, (tenantId) =>
       credentials.invalidateTenant(tenantId),
     );
-    // Every built-in PII detector masks what the audit log keeps; a tenant's own rules apply before.
-    const auditMasker = new PiiMasker({});
-    const audit = new AuditLog(new SqlAuditStore(database.db), {
-      mask: (value) => auditMasker.maskValue(value),
-      clock,
-      ids,
-    });
     governed = await wireGovernance({
       database,
       cache,
@@ -225,6 +230,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       limits: async (tenantId, tool) =>
         scopeLimits(await (governed as Governed).tenantPolicies.get(tenantId), tool),
       validator: argumentValidator,
+      builtins,
       clock,
       ids,
       logger,
@@ -299,6 +305,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         manager: toolWiring.manager,
         calls: toolWiring.calls,
       },
+      sandboxes: sandboxWiring.manager,
       mcp: {
         tools: (caller) => (toolWiring as ToolWiring).calls.visibleTools(caller),
         calls: toolWiring.calls,
@@ -363,6 +370,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
             // After the last request: it may still add a record to the gateway's batch.
             await (gateway as GatewayWiring).close();
             await toolWiring?.close();
+            await sandboxWiring?.close();
             await openCache.close();
             await database.close();
             logger.info('stopped');
@@ -377,6 +385,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await server?.close(0);
     await gateway?.close();
     await toolWiring?.close();
+    await sandboxWiring?.close();
     await cache?.close();
     await database.close();
     if (generatedKeyFile && error instanceof Error) {

@@ -42,6 +42,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
   orchestrator: ['contracts', 'core', 'runtime'],
   gateway: ['contracts', 'core', 'runtime'],
   telemetry: ['contracts', 'core'],
+  sandbox: ['contracts', 'core', 'runtime', 'tools'],
   api: [
     'contracts',
     'core',
@@ -54,6 +55,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'gateway',
     'secrets',
     'tools',
+    'sandbox',
   ],
   cli: ['contracts', 'main.ts'],
   wiring: [
@@ -72,6 +74,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'store',
     'telemetry',
     'tools',
+    'sandbox',
   ],
   'main.ts': [
     'api',
@@ -91,6 +94,7 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'secrets',
     'store',
     'tools',
+    'sandbox',
   ],
 };
 

@@ -14,6 +14,7 @@ import type {
   ModelBackendService,
   PolicyService,
 } from '../registry/index.ts';
+import type { SandboxManager } from '../sandbox/index.ts';
 import type { SecretService } from '../secrets/index.ts';
 import { toHonoPath } from './bind-route.ts';
 import type { AppEnv } from './context.ts';
@@ -32,6 +33,7 @@ import { modelBackendRoutes } from './routes/model-backends.ts';
 import { openAIErrorResponse, openAIGatewayRoutes } from './routes/openai-gateway.ts';
 import { type LivePolicies, policyRoutes } from './routes/policies.ts';
 import { runRoutes } from './routes/runs.ts';
+import { sandboxRoutes } from './routes/sandboxes.ts';
 import { secretRoutes } from './routes/secrets.ts';
 import { type ToolAccess, toolRoutes } from './routes/tools.ts';
 
@@ -49,6 +51,7 @@ export interface ApiDeps {
   guards: GuardAccess;
   audit: AuditLog;
   secrets: SecretService;
+  sandboxes: SandboxManager;
   tools: ToolAccess;
   /** `/mcp`: the tenant's tools as one MCP server (Streamable HTTP). */
   mcp: McpGateway;
@@ -133,6 +136,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   guardRoutes(app, deps.authenticator, deps.guards);
   auditRoutes(app, deps.authenticator, deps.audit);
   secretRoutes(app, deps.authenticator, deps.secrets);
+  sandboxRoutes(app, deps.authenticator, deps.sandboxes);
   toolRoutes(app, deps.authenticator, deps.tools);
   mcpRoutes(app, deps.authenticator, deps.mcp);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);

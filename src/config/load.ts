@@ -31,6 +31,11 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_TOOL_STDIO_COMMANDS', 'toolStdioCommands'],
   ['AGENTICAI_TOOL_RESULT_MAX_BYTES', 'toolResultMaxBytes'],
   ['AGENTICAI_TOOL_APPROVAL_WAIT_MS', 'toolApprovalWaitMs'],
+  ['AGENTICAI_SANDBOX_DRIVER', 'sandboxDriver'],
+  ['AGENTICAI_SANDBOX_ROOT', 'sandboxRoot'],
+  ['AGENTICAI_SANDBOX_POOL_SIZE', 'sandboxPoolSize'],
+  ['AGENTICAI_SANDBOX_IDLE_TTL_MS', 'sandboxIdleTtlMs'],
+  ['AGENTICAI_SANDBOX_MAX_LIFETIME_MS', 'sandboxMaxLifetimeMs'],
 ];
 
 const OIDC_ENV_KEYS: Array<[string, string]> = [

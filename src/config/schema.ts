@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SandboxLimitsSchema } from '../contracts/index.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -124,6 +125,50 @@ export const ConfigSchema = z.strictObject({
     .max(64 * MiB)
     .default(MiB)
     .describe('Largest tool result passed on; larger ones are cut with a marker'),
+  sandboxDriver: z
+    .enum(['auto', 'gvisor', 'bubblewrap', 'kubernetes', 'none'])
+    .default('auto')
+    .describe(
+      'Where code runs: auto picks the strongest that works (gVisor, then bubblewrap); none turns code tools off. Never the host',
+    ),
+  sandboxRoot: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Folder for sandboxes' workspaces (default: a folder per data dir under the system temp dir)"),
+  sandboxPoolSize: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(256)
+    .default(2)
+    .describe('Sandboxes kept ready with the default limits, so a create is instant'),
+  sandboxIdleTtlMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(600_000)
+    .describe('A sandbox unused this long is destroyed'),
+  sandboxMaxLifetimeMs: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(3_600_000)
+    .describe('No sandbox lives longer, used or not'),
+  sandboxLimits: SandboxLimitsSchema.partial()
+    .default({})
+    .describe(
+      'Default limits of every sandbox (timeoutMs, cpuSeconds, memoryBytes, maxProcesses, maxOutputBytes, workspaceBytes)',
+    ),
+  sandboxKubernetes: z
+    .strictObject({
+      namespace: z.string().min(1),
+      image: z.string().min(1),
+      runtimeClassName: z.string().min(1).default('gvisor'),
+      context: z.string().optional(),
+    })
+    .optional()
+    .describe('For sandboxDriver: kubernetes: where sandbox pods run (through kubectl)'),
   oidc: OidcConfigSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

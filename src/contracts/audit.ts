@@ -18,6 +18,10 @@ export const AUDIT_ACTIONS = [
   'policy_decision',
   'guard_detection',
   'admin_change',
+  // A command run in a sandbox (the command, its outcome and exit code; output is not kept).
+  'sandbox_exec',
+  // A sandbox's attempt to reach the network through the egress proxy, allowed or denied.
+  'sandbox_egress',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

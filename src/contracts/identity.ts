@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'secrets:read',
   'secrets:write',
   'secrets:rotate',
+  'sandboxes:use',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

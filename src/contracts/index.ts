@@ -231,6 +231,26 @@ export {
   TERMINAL_EVENT_TYPES,
   TERMINAL_RUN_STATUSES,
 } from './runs.ts';
+export { sandboxRoutes } from './sandbox-routes.ts';
+export {
+  EGRESS_RULE_PATTERN,
+  EgressRuleSchema,
+  EXEC_OUTCOMES,
+  type ExecOutcome,
+  SANDBOX_DRIVERS,
+  type Sandbox,
+  type SandboxCreate,
+  SandboxCreateSchema,
+  type SandboxDriverName,
+  SandboxDriverStatusSchema,
+  type SandboxExec,
+  type SandboxExecResult,
+  SandboxExecResultSchema,
+  SandboxExecSchema,
+  type SandboxLimits,
+  SandboxLimitsSchema,
+  SandboxSchema,
+} from './sandboxes.ts';
 export { secretRoutes } from './secret-routes.ts';
 export {
   MAX_SECRET_VALUE_BYTES,

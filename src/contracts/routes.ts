@@ -9,6 +9,7 @@ import { modelAliasRoutes } from './model-alias-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { defineRoute } from './route.ts';
 import { runRoutes } from './run-routes.ts';
+import { sandboxRoutes } from './sandbox-routes.ts';
 import { secretRoutes } from './secret-routes.ts';
 import { toolRoutes } from './tool-routes.ts';
 
@@ -80,6 +81,7 @@ export const routes = {
   ...guardRoutes,
   ...auditRoutes,
   ...secretRoutes,
+  ...sandboxRoutes,
   ...toolRoutes,
 } as const;
 

@@ -10,7 +10,7 @@ const RUN: Permission[] = ['runs:create', 'models:invoke', 'tools:invoke'];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: READ,
   approver: [...READ, 'runs:resolve'],
-  developer: [...READ, ...RUN, 'agents:write', 'tools:write', 'secrets:read'],
+  developer: [...READ, ...RUN, 'agents:write', 'tools:write', 'secrets:read', 'sandboxes:use'],
   operator: [
     ...READ,
     ...RUN,
@@ -22,6 +22,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'secrets:write',
     'metrics:read',
     'audit:read',
+    'sandboxes:use',
   ],
   admin: [
     ...READ,
@@ -40,6 +41,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'metrics:read',
     'audit:read',
     'policies:write',
+    'sandboxes:use',
   ],
 };
 

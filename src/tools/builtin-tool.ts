@@ -45,6 +45,10 @@ export interface BuiltinToolContext<Config> {
   signal: AbortSignal;
   idempotencyKey: string;
   config: Config;
+  /** The calling tenant, when known (always, through the gateway). */
+  tenantId: string | undefined;
+  /** The run making the call; undefined for a direct call. */
+  runId: string | undefined;
 }
 
 export interface BuiltinToolSpec<Args extends z.ZodType, Config extends z.ZodType<BaseToolConfig>> {
@@ -85,6 +89,8 @@ export function defineBuiltinTool<Args extends z.ZodType, Config extends z.ZodTy
           signal: options.signal,
           idempotencyKey: options.idempotencyKey,
           config: config.data,
+          tenantId: options.tenantId,
+          runId: options.runId,
         });
       } catch (error) {
         // Whatever the tool rejected with while being cancelled, callers see the abort reason.

@@ -6,6 +6,7 @@ export { checkPolicySpec } from './policy-check.ts';
 export { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
 export { readinessCheck } from './readiness.ts';
 export { wireRuns } from './runs.ts';
+export { type SandboxWiring, wireSandboxes } from './sandboxes.ts';
 export { wireSecrets } from './secrets.ts';
 export { ToolCallService } from './tool-calls.ts';
 export { type ToolWiring, wireTools } from './tools.ts';

@@ -9,7 +9,7 @@ import type { SecretService } from '../secrets/index.ts';
 import { channelsFor, type Database, type SqlTenantStore } from '../store/index.ts';
 import {
   type ArgumentValidator,
-  BUILTIN_TOOLS,
+  type BuiltinTool,
   OAuthTokens,
   ToolGateway,
   ToolServerManager,
@@ -43,6 +43,8 @@ export async function wireTools(deps: {
   preview: ToolCallDeps['preview'];
   limits: (tenantId: string, tool: string) => Promise<string[]>;
   validator: ArgumentValidator;
+  /** Every built-in tool of this installation (BUILTIN_TOOLS and those backed by other components). */
+  builtins: readonly BuiltinTool[];
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -71,7 +73,7 @@ export async function wireTools(deps: {
     servers: manager,
     secret: (tenantId, ref, signal) => deps.secrets.resolve(tenantId, ref, signal),
     validator: deps.validator,
-    builtins: BUILTIN_TOOLS,
+    builtins: deps.builtins,
     oauth: new OAuthTokens(),
     maxResultBytes: deps.config.toolResultMaxBytes,
     limits: deps.limits,

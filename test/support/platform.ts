@@ -37,6 +37,8 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
         dataDir,
         bootstrapAdminKey: adminKey,
         logLevel: 'silent',
+        // Sandboxes are probed and pooled only by the tests that use them (they override this).
+        sandboxDriver: 'none',
         ...(TEST_DATABASE_URL ? { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema } : {}),
         ...(TEST_REDIS_URL ? { redisUrl: TEST_REDIS_URL } : {}),
       },

@@ -1,0 +1,74 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+
+/**
+ * The only host paths a sandbox sees, all read-only: the system's programs and libraries, and the
+ * public bits of /etc that programs need (CA certificates for allowed HTTPS egress, the
+ * alternatives links). Not /etc itself (shadow, the host's configuration), /tmp, /root, /home,
+ * the platform's data dir or the checkout.
+ */
+export const SYSTEM_DIRECTORIES = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32'] as const;
+export const PUBLIC_ETC = [
+  '/etc/alternatives',
+  '/etc/ssl/certs',
+  '/etc/ca-certificates',
+  '/etc/ld.so.cache',
+] as const;
+
+export type HostPath =
+  | { path: string; kind: 'directory' | 'file' }
+  | { path: string; kind: 'symlink'; target: string };
+
+/** What of the allowlist exists on this host, with merged-/usr symlinks kept as symlinks. */
+export function hostSystemPaths(): HostPath[] {
+  const found: HostPath[] = [];
+  for (const path of [...SYSTEM_DIRECTORIES, ...PUBLIC_ETC]) {
+    try {
+      const stat = lstatSync(path);
+      if (stat.isSymbolicLink()) found.push({ path, kind: 'symlink', target: readlinkSync(path) });
+      else if (stat.isDirectory()) found.push({ path, kind: 'directory' });
+      else if (stat.isFile()) found.push({ path, kind: 'file' });
+    } catch {
+      // Not on this host.
+    }
+  }
+  return found;
+}
+
+/** A passwd and group naming only the sandbox user, so `whoami` and Python's `getpass` work. */
+export const SANDBOX_PASSWD =
+  'root:x:0:0:root:/nonexistent:/usr/sbin/nologin\nsandbox:x:65534:65534:sandbox:/workspace:/bin/sh\n';
+export const SANDBOX_GROUP = 'root:x:0:\nsandbox:x:65534:\n';
+
+/** The environment every exec starts from; callers add theirs on top (never the platform's). */
+export const SANDBOX_ENV: Readonly<Record<string, string>> = {
+  PATH: '/usr/local/bin:/usr/bin:/bin',
+  HOME: '/workspace',
+  TMPDIR: '/tmp',
+  LANG: 'C.UTF-8',
+  PYTHONDONTWRITEBYTECODE: '1',
+};
+
+/** Names an exec's env may set: no loader or proxy variables that would change how isolation works. */
+export function checkEnvName(name: string): string | null {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) return `"${name}" is not a valid variable name`;
+  if (/^(LD_|GCONV_|HTTPS?_PROXY$|NO_PROXY$)/i.test(name)) return `"${name}" may not be set in a sandbox`;
+  return null;
+}
+
+/** The sandbox's own limits, applied inside by prlimit before the command runs. */
+export function prlimitPrefix(
+  limits: { cpuSeconds: number; workspaceBytes: number; maxProcesses: number },
+  withProcessLimit: boolean,
+): string[] {
+  return [
+    '/usr/bin/prlimit',
+    `--cpu=${limits.cpuSeconds}`,
+    `--fsize=${limits.workspaceBytes}`,
+    '--core=0',
+    '--nofile=1024',
+    // Only where the sandbox has a kernel of its own (gVisor): under bwrap the count would be the
+    // host user's, so the pids cgroup bounds processes there instead.
+    ...(withProcessLimit ? [`--nproc=${limits.maxProcesses}`] : []),
+    '--',
+  ];
+}
