@@ -89,6 +89,8 @@ export interface Platform {
   adminKeyFile: string;
   /** Names of the demo objects loaded on this start (empty unless demo and a fresh store). */
   demoLoaded: string[];
+  /** The sandbox driver chosen at start (null: code execution disabled, with the reason). */
+  sandboxDriver(): Promise<{ name: string | null; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -358,6 +360,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         bootstrap,
         adminKeyFile,
         demoLoaded,
+        sandboxDriver: async () => {
+          const driver = await (sandboxWiring as SandboxWiring).manager.driver();
+          return { name: driver.name, reason: driver.reason };
+        },
         close: () => {
           closing ??= (async () => {
             logger.info('shutting down: draining requests and runs');

@@ -8,9 +8,10 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * that failed: exit 1; Ctrl-C: 130). runCli prints nothing more for it.
  */
 export class CommandExit extends Error {
-  readonly code: ExitCode;
+  readonly code: number;
   readonly reported = true;
-  constructor(code: ExitCode) {
+  /** Any 0–255: `actl sandbox exec` exits with its command's own code. */
+  constructor(code: ExitCode | number) {
     super(`exit ${code}`);
     this.name = 'CommandExit';
     this.code = code;
@@ -26,7 +27,7 @@ export class UsageError extends Error {
 }
 
 /** The exit code for an error: 3 not found, 4 unauthenticated or denied, 2 usage, 1 anything else. */
-export function exitCodeOf(error: unknown): ExitCode {
+export function exitCodeOf(error: unknown): number {
   if (error instanceof CommandExit) return error.code;
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof ApiError) {

@@ -11,6 +11,7 @@ import { registerGuard, registerPolicy } from './commands/governance.ts';
 import { registerIdentity } from './commands/identity.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
+import { registerSandbox } from './commands/sandbox.ts';
 import { registerSecrets } from './commands/secrets.ts';
 import { registerServer } from './commands/server.ts';
 import { registerSessions } from './commands/sessions.ts';
@@ -80,6 +81,7 @@ Examples:
   registerAudit(program, runtime);
   registerSessions(program, runtime);
   registerSecrets(program, runtime);
+  registerSandbox(program, runtime);
   registerTools(program, runtime);
   registerConfig(program, runtime);
   registerCompletion(program, runtime);

@@ -56,6 +56,7 @@ export {
 } from './client.ts';
 export {
   API_VERSION,
+  DurationSchema,
   durationToMs,
   type Labels,
   LabelsSchema,

@@ -143,6 +143,11 @@ export class BubblewrapSandboxDriver implements SandboxDriver {
       '--ro-bind',
       sandbox.directories.run,
       '/run/agenticai',
+      // bwrap's root is a tmpfs that the sandbox user owns (it made it in its user namespace), so
+      // without this, code could write /etc/hosts, /etc/ld.so.preload or /x for the rest of the
+      // exec. Last, after every mount point is made; /tmp, /dev and /workspace are their own mounts.
+      '--remount-ro',
+      '/',
       '--chdir',
       '/workspace',
       '--seccomp',

@@ -27,6 +27,8 @@ export interface ToolCallContext {
   config?: Record<string, unknown> | undefined;
   /** W3C trace context passed on to the tool (MCP `_meta`). */
   traceparent?: string | undefined;
+  /** The run making the call (a run's built-in tools keep per-run state: code_interpreter). */
+  runId?: string | undefined;
 }
 
 /** A call's result and whether it was cut to the size cap. */
@@ -90,11 +92,13 @@ export function builtinEntry(
     idempotent: annotations.idempotent ?? tool.idempotent,
     destructive: annotations.destructive ?? false,
     builtin: tool,
-    run: async (_tenantId, args, context) => {
+    run: async (tenantId, args, context) => {
       const result = await tool.run(args, {
         signal: context.signal,
         idempotencyKey: context.idempotencyKey ?? '',
         config: { ...fixed, ...context.config },
+        tenantId: tenantId || undefined,
+        runId: context.runId,
       });
       return capResult(result, deps.maxResultBytes);
     },

@@ -182,6 +182,7 @@ export class ToolGateway implements ToolInvoker {
       signal: options.signal,
       idempotencyKey: options.idempotencyKey,
       config: options.config,
+      runId: options.runId,
     });
     return result;
   }

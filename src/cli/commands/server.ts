@@ -59,7 +59,12 @@ async function runUntilStopped(runtime: CliRuntime, platform: Platform): Promise
   await platform.close();
 }
 
-function banner(runtime: CliRuntime, platform: Platform, startupMs: number): string {
+function banner(
+  runtime: CliRuntime,
+  platform: Platform,
+  startupMs: number,
+  sandbox: { name: string | null; reason: string },
+): string {
   const dataDir = relative(runtime.cwd, platform.config.dataDir) || '.';
   const keyFile = relative(runtime.cwd, platform.adminKeyFile);
   const store = platform.database.kind === 'pglite' ? `PGlite in ${dataDir}` : 'PostgreSQL';
@@ -86,6 +91,12 @@ function banner(runtime: CliRuntime, platform: Platform, startupMs: number): str
   );
   if (platform.demoLoaded.length > 0) lines.push(`Demo loaded: ${platform.demoLoaded.join(', ')}`, '');
   lines.push(
+    sandbox.name
+      ? `Sandboxes: ${sandbox.reason}. Try: bin/actl sandbox create`
+      : `Sandboxes: none, code tools are disabled: ${sandbox.reason}`,
+    '',
+  );
+  lines.push(
     'Try:',
     '  bin/actl get agents',
     '  bin/actl describe agent secops-triage',
@@ -107,7 +118,9 @@ export function registerServer(program: Command, runtime: CliRuntime): void {
   ).action(async (flags: ServerFlags) => {
     const started = performance.now();
     const platform = await start(runtime, flags, 'up');
-    runtime.printer.out(banner(runtime, platform, performance.now() - started));
+    const startupMs = performance.now() - started;
+    // The driver probe runs a real command in each candidate; the banner says which one won.
+    runtime.printer.out(banner(runtime, platform, startupMs, await platform.sandboxDriver()));
     await runUntilStopped(runtime, platform);
   });
 
