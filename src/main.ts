@@ -172,7 +172,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       ids,
     });
     const argumentValidator = new ArgumentValidator();
-    sandboxWiring = await wireSandboxes({ database, config, audit, clock, logger });
+    sandboxWiring = await wireSandboxes({
+      database,
+      config,
+      audit,
+      policies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
+      clock,
+      logger,
+    });
     const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter];
     const checkTool = checkToolSpec(
       argumentValidator,

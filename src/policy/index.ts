@@ -11,4 +11,4 @@ export {
 export { explainDecision } from './explain.ts';
 export { compileGlob, type Glob } from './glob.ts';
 export { denyOverQuota, type QuotaOverrun, quotaCounters } from './quotas.ts';
-export { scopeLimits } from './scope-limits.ts';
+export { SANDBOX_EGRESS_TOOL, sandboxEgressAllowlist, scopeLimits } from './scope-limits.ts';

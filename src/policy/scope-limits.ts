@@ -30,3 +30,21 @@ export function scopeLimits(policies: readonly CompiledPolicy[], tool: string): 
     }
   return [...new Set(limits)];
 }
+
+/** The pseudo-tool whose scope rules list where sandboxed code may connect (no call is named so). */
+export const SANDBOX_EGRESS_TOOL = 'sandbox_egress';
+
+/**
+ * The `host:port` destinations the tenant's policies let sandboxes reach: the string `values` of
+ * every scope rule on `sandbox_egress`, argument `destination`. None when no policy says so, so
+ * egress is denied by default.
+ */
+export function sandboxEgressAllowlist(policies: readonly CompiledPolicy[]): string[] {
+  const allowed = new Set<string>();
+  for (const policy of policies)
+    for (const scope of policy.scopes) {
+      if (scope.arg !== 'destination' || !scope.tool.test(SANDBOX_EGRESS_TOOL)) continue;
+      for (const value of scope.values ?? []) if (typeof value === 'string') allowed.add(value.toLowerCase());
+    }
+  return [...allowed];
+}

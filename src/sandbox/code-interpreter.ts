@@ -7,7 +7,7 @@ import {
   errorResult,
   textResult,
 } from '../tools/index.ts';
-import { EgressRuleSchema, type ExecResult } from './driver.ts';
+import type { ExecResult } from './driver.ts';
 import type { SandboxManager } from './sandbox-manager.ts';
 
 export const CODE_LANGUAGES = ['python', 'javascript', 'bash'] as const;
@@ -46,13 +46,7 @@ export const CodeInterpreterArgsSchema = z.strictObject({
   timeoutSeconds: z.number().int().min(1).max(3600).optional().describe('Wall-clock limit of this call'),
 });
 
-export const CodeInterpreterConfigSchema = BaseToolConfigSchema.extend({
-  egress: z
-    .array(EgressRuleSchema)
-    .max(100)
-    .optional()
-    .describe('host:port the code may reach through the egress proxy; none by default'),
-});
+export const CodeInterpreterConfigSchema = BaseToolConfigSchema;
 
 /**
  * `code_interpreter`: runs model-written code in a sandbox, never on the host. Calls of one run
@@ -71,18 +65,16 @@ export function codeInterpreterTool(sandboxes: SandboxManager): BuiltinTool {
     idempotent: false,
     async run(args, context) {
       if (!context.tenantId) return errorResult('code_interpreter needs a tenant');
-      const egress = context.config.egress ?? [];
       let sandbox: Awaited<ReturnType<SandboxManager['create']>>;
       try {
-        sandbox =
-          context.runId && egress.length === 0
-            ? await sandboxes.session(context.tenantId, context.runId)
-            : await sandboxes.create({
-                tenantId: context.tenantId,
-                owner: context.runId ? `run:${context.runId}` : 'direct-call',
-                runId: context.runId ?? null,
-                egress,
-              });
+        // Egress is what the tenant's policy allows sandboxes (none by default), never the agent's say.
+        sandbox = context.runId
+          ? await sandboxes.session(context.tenantId, context.runId)
+          : await sandboxes.create({
+              tenantId: context.tenantId,
+              owner: 'direct-call',
+              egress: await sandboxes.egressAllowed(context.tenantId),
+            });
       } catch (error) {
         if (error instanceof AppError) return errorResult(error.message);
         throw error;

@@ -18,6 +18,8 @@ export interface GvisorOptions {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** What `runsc exec` says when the container is no longer running: the command did not start. */
+const CONTAINER_STOPPED = /cannot execute in container .* in state stopped/;
 
 /**
  * gVisor: one long-lived container per sandbox (`runsc run --detach`) whose kernel is gVisor's,
@@ -64,7 +66,16 @@ export class GvisorSandboxDriver implements SandboxDriver {
     }
   }
 
-  async exec(id: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  exec(id: string, command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return this.#exec(id, command, options, true);
+  }
+
+  async #exec(
+    id: string,
+    command: readonly string[],
+    options: ExecOptions,
+    retryIfStopped: boolean,
+  ): Promise<ExecResult> {
     const sandbox = this.#sandboxes.get(id);
     const inside = this.#sandboxes.commandLine(sandbox, command);
     const env = this.#sandboxes.environment(options);
@@ -87,6 +98,13 @@ export class GvisorSandboxDriver implements SandboxDriver {
       // Killing `runsc exec` leaves the command running in the sandbox: kill all of it.
       onKill: () => this.#kill(id),
     });
+    if (retryIfStopped && run.exitCode === 128 && CONTAINER_STOPPED.test(run.stderr)) {
+      // The container died since the last exec (its init killed from inside, or the sentry crashed
+      // at the host pids cap under a fork bomb): this command never started, so restart the
+      // container and run it once more rather than report the next, innocent exec as `killed`.
+      this.#stale.add(id);
+      return this.#exec(id, command, options, false);
+    }
     const result = await this.#sandboxes.result(sandbox, run, oomBefore);
     if (result.outcome !== 'completed') this.#stale.add(id);
     else if (run.exitCode === 128 && /sandbox|container/i.test(run.stderr)) {

@@ -62,7 +62,10 @@ export function prlimitPrefix(
 ): string[] {
   return [
     '/usr/bin/prlimit',
-    `--cpu=${limits.cpuSeconds}`,
+    // soft:hard, the hard one second later: at the soft limit the kernel sends SIGXCPU, which
+    // names the outcome (cpu_limit); with soft = hard it sends SIGKILL at once, read as `killed`.
+    // The hard limit still kills a process that ignores SIGXCPU.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
     `--fsize=${limits.workspaceBytes}`,
     '--core=0',
     '--nofile=1024',

@@ -60,7 +60,13 @@ export function runProcess(
     };
     const keep = (stream: 'stdout' | 'stderr', into: Buffer[]) => (chunk: Buffer) => {
       const room = options.maxOutputBytes - sizes[stream];
-      if (room <= 0) return;
+      // Earlier chunks filled the cap exactly: this byte is past it. Returning without stopping
+      // would let the command write on unbounded (until the timeout) and report no truncation.
+      if (room <= 0) {
+        truncated = true;
+        stop('output_truncated');
+        return;
+      }
       into.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       sizes[stream] += Math.min(chunk.length, room);
       if (chunk.length > room) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError, type Clock, invalid } from '../core/index.ts';
+import { AppError, type Clock, denied, invalid } from '../core/index.ts';
 import type { ExecOptions, ExecResult, SandboxDriver, SandboxLimits, SandboxStats } from './driver.ts';
 import type { EgressAttempt } from './egress-proxy.ts';
 import { WarmPool } from './warm-pool.ts';
@@ -40,6 +40,11 @@ export interface SandboxManagerOptions {
   maxLifetimeMs: number;
   clock: Clock;
   logger: Logger;
+  /**
+   * The destinations the tenant's policy lets sandboxes reach (scopes on `sandbox_egress`); a
+   * create may ask only for these, and a run's code-interpreter sandbox gets all of them.
+   */
+  egressPolicy: (tenantId: string) => Promise<readonly string[]>;
   onExec?: (sandbox: SandboxInfo, command: readonly string[], result: ExecResult) => void;
   onEgress?: (sandbox: SandboxInfo, attempt: EgressAttempt) => void;
 }
@@ -90,7 +95,15 @@ export class SandboxManager {
   async create(request: CreateSandbox): Promise<SandboxInfo> {
     const driver = await this.#requireDriver();
     const limits = { ...this.#options.defaults, ...request.limits };
-    const egress = [...(request.egress ?? [])];
+    const egress = [...new Set((request.egress ?? []).map((rule) => rule.toLowerCase()))];
+    if (egress.length > 0) {
+      const allowed = new Set(await this.#options.egressPolicy(request.tenantId));
+      const refused = egress.filter((rule) => !allowed.has(rule));
+      if (refused.length > 0)
+        throw denied(
+          `egress to ${refused.join(', ')} is not allowed by policy: list it in a scope on tool sandbox_egress, arg destination`,
+        );
+    }
     const standard = egress.length === 0 && sameLimits(limits, this.#options.defaults);
     let id = standard ? this.#pool?.take() : undefined;
     const pooled = id !== undefined;
@@ -172,7 +185,9 @@ export class SandboxManager {
     const key = `${tenantId}/${runId}`;
     const existing = this.#sessions.get(key);
     if (existing) return existing;
-    const created = this.create({ tenantId, owner: `run:${runId}`, runId });
+    const created = this.#options
+      .egressPolicy(tenantId)
+      .then((egress) => this.create({ tenantId, owner: `run:${runId}`, runId, egress }));
     this.#sessions.set(key, created);
     created.catch(() => this.#sessions.delete(key));
     return created;
@@ -188,6 +203,11 @@ export class SandboxManager {
   async endRun(runId: string): Promise<void> {
     const ids = [...this.#live.values()].filter((info) => info.runId === runId).map((info) => info.id);
     await Promise.all(ids.map((id) => this.#destroy(id)));
+  }
+
+  /** What the tenant's policy lets sandboxes reach. */
+  egressAllowed(tenantId: string): Promise<readonly string[]> {
+    return this.#options.egressPolicy(tenantId);
   }
 
   /** Called by the driver for every attempt a sandbox makes to reach the network. */

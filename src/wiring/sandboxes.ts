@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { SandboxLimitsSchema, TERMINAL_RUN_STATUSES } from '../contracts/index.ts';
 import type { Clock } from '../core/index.ts';
+import { type CompiledPolicy, sandboxEgressAllowlist } from '../policy/index.ts';
 import {
   codeInterpreterTool,
   defaultSandboxRoot,
@@ -29,6 +30,8 @@ export async function wireSandboxes(deps: {
   database: Database;
   config: Config;
   audit: AuditLog;
+  /** The tenant's live policies: their `sandbox_egress` scopes are where sandboxes may connect. */
+  policies: (tenantId: string) => Promise<readonly CompiledPolicy[]>;
   clock: Clock;
   logger: Logger;
 }): Promise<SandboxWiring> {
@@ -62,6 +65,7 @@ export async function wireSandboxes(deps: {
     poolSize: config.sandboxPoolSize,
     idleTtlMs: config.sandboxIdleTtlMs,
     maxLifetimeMs: config.sandboxMaxLifetimeMs,
+    egressPolicy: async (tenantId) => sandboxEgressAllowlist(await deps.policies(tenantId)),
     clock: deps.clock,
     logger,
     onExec: (sandbox, command, result) =>

@@ -10,7 +10,7 @@ import type {
   ToolInvokeResult,
 } from '../../src/contracts/index.ts';
 import { runActl } from '../support/cli.ts';
-import { member } from '../support/governance.ts';
+import { applyAs, member, policyManifest } from '../support/governance.ts';
 import { expectProblem, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 import {
@@ -205,18 +205,47 @@ describe.skipIf(!HAS_DRIVER)('sandboxes', () => {
     await send('DELETE', `/api/v1/sandboxes/${sandbox.id}`);
   }, 30_000);
 
-  it('lets a sandbox reach only its allowed destinations, through the proxy, and audits both', async () => {
-    const sandbox = await create({ egress: [`127.0.0.1:${sitePort}`] });
-    const fetch = (url: string) =>
-      exec(sandbox.id, {
-        command: [
-          'python3',
-          '-c',
-          'import sys, urllib.request\ntry:\n  print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())\nexcept Exception as e:\n  print("refused", e); sys.exit(2)',
-          url,
+  it('lets a sandbox reach only the destinations policy allows, through the proxy, and audits both', async () => {
+    const tenant = unique('egress');
+    const admin = await tenantAdminKey(t, tenant);
+    const rule = `127.0.0.1:${sitePort}`;
+    // No policy: egress is denied by default, so asking for it is refused before anything starts.
+    const refused = expectProblem(
+      await send('POST', '/api/v1/sandboxes', { body: { egress: [rule] }, apiKey: admin }),
+      403,
+      'PERMISSION_DENIED',
+    );
+    expect(refused.detail).toContain('sandbox_egress');
+    const bad = await send('POST', '/api/v1/apply', {
+      apiKey: admin,
+      body: {
+        items: [
+          policyManifest('egress', {
+            scopes: [{ tool: 'sandbox_egress', arg: 'destination', values: ['no-port'] }],
+          }),
         ],
-      });
-    expect(await fetch(`http://127.0.0.1:${sitePort}/`)).toMatchObject({
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('/spec/scopes/0/values/0');
+    await applyAs(t, admin, [
+      policyManifest('egress', { scopes: [{ tool: 'sandbox_egress', arg: 'destination', values: [rule] }] }),
+    ]);
+    const sandbox = await create({ egress: [rule] }, admin);
+    const fetch = (url: string) =>
+      exec(
+        sandbox.id,
+        {
+          command: [
+            'python3',
+            '-c',
+            'import sys, urllib.request\ntry:\n  print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())\nexcept Exception as e:\n  print("refused", e); sys.exit(2)',
+            url,
+          ],
+        },
+        admin,
+      );
+    expect(await fetch(`http://${rule}/`)).toMatchObject({
       exit_code: 0,
       stdout: 'hello from the allowed site\n',
     });
@@ -224,12 +253,19 @@ describe.skipIf(!HAS_DRIVER)('sandboxes', () => {
     expect(denied.exit_code).toBe(2);
     expect(denied.stdout).toMatch(/refused.*403/);
     const attempts = await waitUntil(
-      () => auditOf('sandbox_egress', sandbox.id),
+      async () => {
+        const reply = await send<{ items: AuditRecord[] }>(
+          'GET',
+          `/api/v1/audit?action=sandbox_egress&tool=${sandbox.id}&limit=50`,
+          { apiKey: admin },
+        );
+        return reply.body.items;
+      },
       (records) => records.length === 2,
       (records) => `${records.length} egress records`,
     );
     expect(attempts.map((record) => record.decision).sort()).toEqual(['allow', 'deny']);
-    await send('DELETE', `/api/v1/sandboxes/${sandbox.id}`);
+    await send('DELETE', `/api/v1/sandboxes/${sandbox.id}`, { apiKey: admin });
   }, 60_000);
 
   it('runs code_interpreter in one sandbox per run, keeps files between calls, and destroys it when the run ends', async () => {
