@@ -240,6 +240,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         scopeLimits(await (governed as Governed).tenantPolicies.get(tenantId), tool),
       validator: argumentValidator,
       builtins,
+      sandboxScript: sandboxWiring.sandboxScript,
       clock,
       ids,
       logger,

@@ -17,7 +17,7 @@ import { SecretRefSchema } from './secrets.ts';
  */
 
 /** `api` is the seed's word for `http`, kept so its manifests apply as written. */
-export const TOOL_TYPES = ['http', 'api', 'openapi', 'builtin', 'mcp'] as const;
+export const TOOL_TYPES = ['http', 'api', 'openapi', 'builtin', 'mcp', 'sandbox'] as const;
 export type ToolType = (typeof TOOL_TYPES)[number];
 
 export const HTTP_TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -184,12 +184,25 @@ export const McpToolConfigSchema = z.strictObject({
   tool: z.string().min(1).max(256).describe("The tool's name on that server"),
 });
 
+export const SandboxToolConfigSchema = z.strictObject({
+  language: z.enum(['python', 'javascript', 'bash']).describe('python3, node or bash, from the sandbox'),
+  code: z
+    .string()
+    .min(1)
+    .max(512 * 1024)
+    .describe(
+      "The script: it reads the call's arguments as JSON on stdin and prints the result (JSON or text)",
+    ),
+  timeoutSeconds: z.number().int().min(1).max(3600).optional().describe('Wall-clock limit of one call'),
+});
+export type SandboxToolConfig = z.infer<typeof SandboxToolConfigSchema>;
+
 export const ToolSpecSchema = z
   .strictObject({
     type: z
       .enum(TOOL_TYPES)
       .describe(
-        'http (api): an HTTP endpoint; openapi: one tool per operation of an OpenAPI document; builtin; mcp: one tool of a ToolServer',
+        'http (api): an HTTP endpoint; openapi: one tool per operation of an OpenAPI document; builtin; mcp: one tool of a ToolServer; sandbox: a script run in a sandbox',
       ),
     description: z.string().min(1).max(8192).optional().describe('What the model is told the tool does'),
     version: z.string().min(1).max(64).optional(),
@@ -210,7 +223,9 @@ export const ToolSpecSchema = z
           ? OpenApiToolConfigSchema
           : type === 'builtin'
             ? BuiltinToolConfigSchema
-            : McpToolConfigSchema;
+            : type === 'sandbox'
+              ? SandboxToolConfigSchema
+              : McpToolConfigSchema;
     const parsed = schema.safeParse(spec.config ?? {});
     if (!parsed.success)
       for (const issue of parsed.error.issues)
@@ -353,7 +368,7 @@ export const TOOL_SOURCES = ['builtin', 'manifest', 'server'] as const;
 /** A tool as discovery shows it, whatever it came from. */
 export const ToolInfoSchema = z.strictObject({
   name: z.string(),
-  type: z.enum(['http', 'openapi', 'builtin', 'mcp']),
+  type: z.enum(['http', 'openapi', 'builtin', 'mcp', 'sandbox']),
   source: z
     .enum(TOOL_SOURCES)
     .describe('builtin; manifest (kind: Tool); server (discovered on a ToolServer)'),

@@ -13,7 +13,7 @@ import type { SandboxManager } from './sandbox-manager.ts';
 export const CODE_LANGUAGES = ['python', 'javascript', 'bash'] as const;
 
 /** Each language reads its program from stdin, so code of any length fits (no argv limit). */
-const INTERPRETERS: Record<(typeof CODE_LANGUAGES)[number], string[]> = {
+export const INTERPRETERS: Record<(typeof CODE_LANGUAGES)[number], string[]> = {
   python: ['/usr/bin/python3', '-'],
   javascript: ['/usr/bin/node', '-'],
   bash: ['/bin/bash', '-s'],
@@ -100,7 +100,7 @@ export function codeInterpreterTool(sandboxes: SandboxManager): BuiltinTool {
           }
         }
         const structured = { ...result, sandboxId: sandbox.id, driver: sandbox.driver, files };
-        const text = describe(result, files);
+        const text = describeExec(result, files);
         return result.outcome === 'completed' && result.exitCode === 0
           ? textResult(text, structured)
           : errorResult(text, structured);
@@ -114,7 +114,10 @@ export function codeInterpreterTool(sandboxes: SandboxManager): BuiltinTool {
   });
 }
 
-function describe(result: ExecResult, files: { path: string; content?: string; error?: string }[]): string {
+export function describeExec(
+  result: ExecResult,
+  files: { path: string; content?: string; error?: string }[],
+): string {
   const lines = [`outcome: ${result.outcome}, exit code: ${result.exitCode ?? 'none (killed)'}`];
   if (result.stdout) lines.push(`stdout:\n${result.stdout}`);
   if (result.stderr) lines.push(`stderr:\n${result.stderr}`);

@@ -6,6 +6,7 @@ export { GvisorSandboxDriver } from './gvisor-driver.ts';
 export { KubernetesSandboxDriver, type KubernetesSandboxDriverOptions } from './kubernetes-driver.ts';
 export { kubernetesSandboxManifests } from './kubernetes-manifests.ts';
 export { type CreateSandbox, type SandboxInfo, SandboxManager } from './sandbox-manager.ts';
+export { sandboxScriptTool } from './sandbox-script.ts';
 export {
   type DriverSelection,
   defaultSandboxRoot,

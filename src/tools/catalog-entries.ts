@@ -50,6 +50,11 @@ export interface CatalogEntry {
 /** What building and calling catalog entries needs. */
 export interface EntryDeps {
   builtins: readonly BuiltinTool[];
+  /**
+   * Runs `type: sandbox` tools' scripts (from the sandbox component); without it such tools are
+   * left out of the catalog.
+   */
+  sandboxScript?: BuiltinTool | undefined;
   servers: ToolServerManager;
   secret: (tenantId: string, ref: SecretRef, signal?: AbortSignal) => Promise<string>;
   oauth: OAuthTokens;
@@ -111,6 +116,36 @@ export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | n
     const { builtin, ...fixed } = (spec.config ?? {}) as { builtin: string };
     const tool = deps.builtins.find((candidate) => candidate.name === builtin);
     return tool ? builtinEntry(deps, tool, metadata.name, fixed, manifest) : null;
+  }
+  if (spec.type === 'sandbox') {
+    if (!deps.sandboxScript) return null;
+    const annotations = { readOnly: false, destructive: false, idempotent: false, ...spec.annotations };
+    const script = deps.sandboxScript;
+    return {
+      info: {
+        name: metadata.name,
+        type: 'sandbox',
+        source: 'manifest',
+        description: spec.description ?? `${metadata.name} (a script run in a sandbox)`,
+        parameters: toJsonSchema(spec.parameters as Record<string, unknown> | ParameterEntry[] | undefined),
+        annotations,
+        labels: metadata.labels,
+        version: spec.version ?? null,
+        server: null,
+      },
+      ...hintsOf(annotations),
+      run: async (tenantId, args, context) =>
+        capResult(
+          await script.run(args, {
+            signal: context.signal,
+            idempotencyKey: context.idempotencyKey ?? '',
+            config: spec.config ?? {},
+            tenantId: tenantId || undefined,
+            runId: context.runId,
+          }),
+          deps.maxResultBytes,
+        ),
+    };
   }
   if (spec.type === 'mcp') {
     const { server, tool } = spec.config as { server: string; tool: string };

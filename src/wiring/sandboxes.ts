@@ -8,6 +8,7 @@ import {
   codeInterpreterTool,
   defaultSandboxRoot,
   SandboxManager,
+  sandboxScriptTool,
   selectSandboxDriver,
 } from '../sandbox/index.ts';
 import { type Database, DatabaseSignals, SqlRunStore } from '../store/index.ts';
@@ -18,6 +19,8 @@ export interface SandboxWiring {
   manager: SandboxManager;
   /** The built-in `code_interpreter`, backed by the manager (it refuses clearly without a driver). */
   codeInterpreter: BuiltinTool;
+  /** Runs `type: sandbox` tools' scripts. */
+  sandboxScript: BuiltinTool;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,7 @@ export async function wireSandboxes(deps: {
   return {
     manager,
     codeInterpreter: codeInterpreterTool(manager),
+    sandboxScript: sandboxScriptTool(manager),
     close: async () => {
       await unsubscribe();
       await sandboxes.close();

@@ -45,6 +45,8 @@ export async function wireTools(deps: {
   validator: ArgumentValidator;
   /** Every built-in tool of this installation (BUILTIN_TOOLS and those backed by other components). */
   builtins: readonly BuiltinTool[];
+  /** Runs `type: sandbox` tools (absent: such tools are left out). */
+  sandboxScript?: BuiltinTool;
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
@@ -74,6 +76,7 @@ export async function wireTools(deps: {
     secret: (tenantId, ref, signal) => deps.secrets.resolve(tenantId, ref, signal),
     validator: deps.validator,
     builtins: deps.builtins,
+    sandboxScript: deps.sandboxScript,
     oauth: new OAuthTokens(),
     maxResultBytes: deps.config.toolResultMaxBytes,
     limits: deps.limits,

@@ -341,6 +341,51 @@ describe.skipIf(!HAS_DRIVER)('sandboxes', () => {
     expect(bad.status).toBe(400);
   }, 30_000);
 
+  it('runs a registered type: sandbox tool: its script gets the arguments on stdin, in a sandbox per call', async () => {
+    const name = unique('adder');
+    const manifest = (config: object) => ({
+      apiVersion: 'agenticai.dev/v1alpha1',
+      kind: 'Tool',
+      metadata: { name },
+      spec: {
+        type: 'sandbox',
+        description: 'Adds two numbers',
+        parameters: {
+          type: 'object',
+          properties: { a: { type: 'number' }, b: { type: 'number' } },
+          required: ['a', 'b'],
+          additionalProperties: false,
+        },
+        config,
+      },
+    });
+    const wrong = await send('POST', '/api/v1/apply', {
+      body: { items: [manifest({ language: 'cobol', code: 'x' })] },
+    });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toContain('/spec/config/language');
+    await applyAs(t, t.adminKey, [
+      manifest({
+        language: 'python',
+        code: 'import json, os, sys\nargs = json.load(sys.stdin)\nprint(json.dumps({"sum": args["a"] + args["b"], "shadow": os.path.exists("/etc/shadow")}))',
+      }),
+    ]);
+    const tool = await send<{ type: string }>('GET', `/api/v1/tools/${name}`);
+    expect(tool.body.type).toBe('sandbox');
+    const called = await send<ToolInvokeResult & { structured?: unknown }>(
+      'POST',
+      `/api/v1/tools/${name}:invoke`,
+      {
+        body: { arguments: { a: 2, b: 40 } },
+      },
+    );
+    expect(called.status, JSON.stringify(called.body)).toBe(200);
+    expect(called.body.isError).toBe(false);
+    expect(JSON.stringify(called.body.content)).toContain('{\\"sum\\": 42, \\"shadow\\": false}');
+    const invalid = await send('POST', `/api/v1/tools/${name}:invoke`, { body: { arguments: { a: 'two' } } });
+    expect(invalid.status).toBe(400);
+  }, 30_000);
+
   it('drives sandboxes from actl: create, exec with the exit code, a limit as non-zero, rm', async () => {
     const env = { AGENTICAI_SERVER: t.url, AGENTICAI_API_KEY: t.adminKey };
     const created = await runActl(['sandbox', 'create', '-o', 'json'], { env });
