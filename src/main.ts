@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { createApp, gatewayLane, parseYamlDocuments, type RunningServer, startServer } from './api/index.ts';
+import { createApp, gatewayLane, type RunningServer, readManifestDir, startServer } from './api/index.ts';
 import { AuditLog } from './audit/index.ts';
 import type { Config } from './config/index.ts';
 import { VERSION } from './contracts/index.ts';
@@ -58,6 +57,7 @@ import {
   wireSandboxes,
   wireSecrets,
   wireTools,
+  writeAdminKey,
 } from './wiring/index.ts';
 
 type Governed = Awaited<ReturnType<typeof wireGovernance>>;
@@ -92,22 +92,6 @@ export interface Platform {
   /** The sandbox driver chosen at start (null: code execution disabled, with the reason). */
   sandboxDriver(): Promise<{ name: string | null; reason: string }>;
   close(): Promise<void>;
-}
-
-function writeAdminKey(dataDir: string, key: string): string {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = join(dataDir, ADMIN_KEY_FILE);
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return file;
-}
-
-function readManifestDir(dir: string): unknown[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((file) => /\.ya?ml$/.test(file))
-    .sort()
-    .flatMap((file) => parseYamlDocuments(readFileSync(join(dir, file), 'utf8')));
 }
 
 /**
@@ -155,7 +139,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     );
     const adminKey = bootstrap.generatedKey ?? config.bootstrapAdminKey;
     const adminKeyFile = join(dataDir, ADMIN_KEY_FILE);
-    if (adminKey) writeAdminKey(dataDir, adminKey);
+    if (adminKey) writeAdminKey(dataDir, ADMIN_KEY_FILE, adminKey);
     if (bootstrap.generatedKey) generatedKeyFile = adminKeyFile;
 
     // Workflow expressions and references are checked when an agent is written, not when it runs.

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseJson } from '../contracts/index.ts';
 import { AppError } from '../core/index.ts';
@@ -46,4 +48,13 @@ export function parseYamlDocuments(text: string): unknown[] {
   }
   if (items.length === 0) throw malformed('the YAML holds no documents');
   return items;
+}
+
+/** Every YAML document of every `.yaml` / `.yml` file in a folder, in file-name order. */
+export function readManifestDir(dir: string): unknown[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort()
+    .flatMap((file) => parseYamlDocuments(readFileSync(join(dir, file), 'utf8')));
 }

@@ -1,5 +1,5 @@
 export { type ApiDeps, createApp } from './app.ts';
-export { parseYamlDocuments } from './body.ts';
+export { parseYamlDocuments, readManifestDir } from './body.ts';
 export type { AppEnv } from './context.ts';
 export { type GatewayLaneDeps, gatewayLane, type NativeLane } from './gateway-lane.ts';
 export { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';

@@ -251,6 +251,8 @@ export {
   type SandboxLimits,
   SandboxLimitsSchema,
   SandboxSchema,
+  type SandboxToolConfig,
+  SandboxToolConfigSchema,
 } from './sandboxes.ts';
 export { secretRoutes } from './secret-routes.ts';
 export {

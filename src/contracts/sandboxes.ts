@@ -151,3 +151,17 @@ export const SandboxDriverStatusSchema = z.strictObject({
   reason: z.string().describe('Why this driver, or why none'),
   pool_available: z.number().int(),
 });
+
+/** `kind: Tool` with `type: sandbox`: a script run in a sandbox per call. */
+export const SandboxToolConfigSchema = z.strictObject({
+  language: z.enum(['python', 'javascript', 'bash']).describe('python3, node or bash, from the sandbox'),
+  code: z
+    .string()
+    .min(1)
+    .max(512 * 1024)
+    .describe(
+      "The script: it reads the call's arguments as JSON on stdin and prints the result (JSON or text)",
+    ),
+  timeoutSeconds: z.number().int().min(1).max(3600).optional().describe('Wall-clock limit of one call'),
+});
+export type SandboxToolConfig = z.infer<typeof SandboxToolConfigSchema>;

@@ -8,6 +8,7 @@ import {
   NameSchema,
   ObjectMetaSchema,
 } from './common.ts';
+import { SandboxToolConfigSchema } from './sandboxes.ts';
 import { SecretRefSchema } from './secrets.ts';
 
 /**
@@ -183,19 +184,6 @@ export const McpToolConfigSchema = z.strictObject({
   server: NameSchema.describe('A ToolServer of the tenant'),
   tool: z.string().min(1).max(256).describe("The tool's name on that server"),
 });
-
-export const SandboxToolConfigSchema = z.strictObject({
-  language: z.enum(['python', 'javascript', 'bash']).describe('python3, node or bash, from the sandbox'),
-  code: z
-    .string()
-    .min(1)
-    .max(512 * 1024)
-    .describe(
-      "The script: it reads the call's arguments as JSON on stdin and prints the result (JSON or text)",
-    ),
-  timeoutSeconds: z.number().int().min(1).max(3600).optional().describe('Wall-clock limit of one call'),
-});
-export type SandboxToolConfig = z.infer<typeof SandboxToolConfigSchema>;
 
 export const ToolSpecSchema = z
   .strictObject({

@@ -15,6 +15,7 @@ import type { BuiltinTool } from './builtin-tool.ts';
 import { callHttpTool } from './http/http-tool.ts';
 import type { OAuthTokens } from './http/oauth2.ts';
 import { type OpenApiDocument, operationRequest } from './http/openapi-operations.ts';
+import { builtinEntry, sandboxEntry } from './in-process-entries.ts';
 import type { McpCallResult, McpTool } from './mcp/mcp-connection.ts';
 import { NAMESPACE_SEPARATOR, type ToolServerManager } from './mcp/tool-server-manager.ts';
 import { capResult, redactSecrets } from './result-shaping.ts';
@@ -62,51 +63,11 @@ export interface EntryDeps {
 }
 
 /** MCP's defaults when a tool says nothing: it may change the world, destructively, not idempotently. */
-function hintsOf(annotations: ToolAnnotations): { destructive: boolean; idempotent: boolean } {
+export function hintsOf(annotations: ToolAnnotations): { destructive: boolean; idempotent: boolean } {
   const readOnly = annotations.readOnly === true;
   return {
     destructive: annotations.destructive ?? !readOnly,
     idempotent: annotations.idempotent ?? readOnly,
-  };
-}
-
-export function builtinEntry(
-  deps: EntryDeps,
-  tool: BuiltinTool,
-  name: string,
-  fixed: Record<string, unknown>,
-  manifest?: Tool,
-): CatalogEntry {
-  const annotations: ToolAnnotations = manifest?.spec.annotations ?? {
-    idempotent: tool.idempotent,
-    destructive: fixed.destructive === true,
-    readOnly: false,
-  };
-  return {
-    info: {
-      name,
-      type: 'builtin',
-      source: manifest ? 'manifest' : 'builtin',
-      description: manifest?.spec.description ?? tool.description,
-      parameters: tool.parameters,
-      annotations,
-      labels: manifest?.metadata.labels ?? {},
-      version: manifest?.spec.version ?? null,
-      server: null,
-    },
-    idempotent: annotations.idempotent ?? tool.idempotent,
-    destructive: annotations.destructive ?? false,
-    builtin: tool,
-    run: async (tenantId, args, context) => {
-      const result = await tool.run(args, {
-        signal: context.signal,
-        idempotencyKey: context.idempotencyKey ?? '',
-        config: { ...fixed, ...context.config },
-        tenantId: tenantId || undefined,
-        runId: context.runId,
-      });
-      return capResult(result, deps.maxResultBytes);
-    },
   };
 }
 
@@ -117,36 +78,7 @@ export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | n
     const tool = deps.builtins.find((candidate) => candidate.name === builtin);
     return tool ? builtinEntry(deps, tool, metadata.name, fixed, manifest) : null;
   }
-  if (spec.type === 'sandbox') {
-    if (!deps.sandboxScript) return null;
-    const annotations = { readOnly: false, destructive: false, idempotent: false, ...spec.annotations };
-    const script = deps.sandboxScript;
-    return {
-      info: {
-        name: metadata.name,
-        type: 'sandbox',
-        source: 'manifest',
-        description: spec.description ?? `${metadata.name} (a script run in a sandbox)`,
-        parameters: toJsonSchema(spec.parameters as Record<string, unknown> | ParameterEntry[] | undefined),
-        annotations,
-        labels: metadata.labels,
-        version: spec.version ?? null,
-        server: null,
-      },
-      ...hintsOf(annotations),
-      run: async (tenantId, args, context) =>
-        capResult(
-          await script.run(args, {
-            signal: context.signal,
-            idempotencyKey: context.idempotencyKey ?? '',
-            config: spec.config ?? {},
-            tenantId: tenantId || undefined,
-            runId: context.runId,
-          }),
-          deps.maxResultBytes,
-        ),
-    };
-  }
+  if (spec.type === 'sandbox') return sandboxEntry(deps, manifest);
   if (spec.type === 'mcp') {
     const { server, tool } = spec.config as { server: string; tool: string };
     const annotations = spec.annotations ?? {};

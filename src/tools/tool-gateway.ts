@@ -16,7 +16,6 @@ import type {
 } from '../runtime/index.ts';
 import type { ArgumentValidator } from './argument-schema.ts';
 import {
-  builtinEntry,
   type CatalogEntry,
   type EntryDeps,
   errorText,
@@ -27,6 +26,7 @@ import {
   type ToolOutcome,
 } from './catalog-entries.ts';
 import { loadOpenApi, type OpenApiDocument } from './http/openapi-operations.ts';
+import { builtinEntry } from './in-process-entries.ts';
 import { resolveToolRefs } from './resolve-refs.ts';
 
 export type { ToolCallContext, ToolOutcome } from './catalog-entries.ts';

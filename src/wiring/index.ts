@@ -1,3 +1,4 @@
+export { writeAdminKey } from './admin-key.ts';
 export { wireCredentials } from './credentials.ts';
 export { type GatewayWiring, wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
