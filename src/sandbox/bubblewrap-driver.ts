@@ -17,6 +17,22 @@ export interface BubblewrapOptions {
 
 const IS_ROOT = process.getuid?.() === 0;
 
+/** prctl's syscall number (perl's `syscall` takes raw numbers). */
+const PRCTL_SYSCALL = process.arch === 'arm64' ? 167 : 157;
+
+/** argv: CGROUP_PROCS_FILES (space-separated) PRCTL_NR COMMAND... — see #launcher. */
+const LAUNCHER = [
+  'my ($procs, $prctl) = splice(@ARGV, 0, 2);',
+  // PR_SET_CHILD_SUBREAPER: orphans of the sandbox come to us, not to the host's init.
+  'syscall($prctl, 36, 1, 0, 0, 0) == 0 or exit 125;',
+  'for my $file (split / /, $procs) { open(my $fh, ">", $file) or exit 125; print $fh "$$\\n"; close($fh) or exit 125; }',
+  'my $child = fork() // exit 125;',
+  'if ($child == 0) { exec { $ARGV[0] } @ARGV; exit 127; }',
+  'my $status = 0;',
+  'while ((my $pid = waitpid(-1, 0)) > 0) { $status = $? if $pid == $child; }',
+  'exit($status & 127 ? 128 + ($status & 127) : $status >> 8);',
+].join('\n');
+
 /**
  * Bubblewrap: each exec is a fresh `bwrap` with every namespace unshared (no network: only a
  * loopback of its own), a read-only view of the system directories, new /proc and /dev, all
@@ -80,22 +96,24 @@ export class BubblewrapSandboxDriver implements SandboxDriver {
   }
 
   /**
-   * As root: a fixed /bin/sh line joins the cgroup, then setpriv drops to the sandbox user
-   * before bwrap starts, so nothing of the sandbox ever holds host root. The command's argv is
-   * passed as positional parameters, never parsed by the shell.
+   * A fixed Perl launcher (perl-base is always on Debian) joins the sandbox's cgroup, becomes the
+   * child subreaper, runs bwrap (as root: through setpriv, so nothing of the sandbox ever holds
+   * host root) and reaps everything left behind before it exits. bwrap with a pid namespace exits
+   * without reaping the sandbox's init (containers/bubblewrap#697); unreaped, that zombie would
+   * hold a slot of the pids cgroup until the host's init got to it, or forever where the platform
+   * is itself PID 1. The command's argv is passed as arguments, never parsed by a shell.
    */
   #launcher(sandbox: LocalSandbox, bwrapArgs: string[]): string[] {
     const drop = IS_ROOT
       ? ['/usr/bin/setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--']
       : [];
     const procs = sandbox.cgroup?.procsFiles() ?? [];
-    if (procs.length === 0) return [...drop, this.#bwrap, ...bwrapArgs];
     return [
-      '/bin/sh',
-      '-c',
-      'for file in $1; do echo $$ > "$file" || exit 125; done; shift; exec "$@"',
-      'sandbox-launch',
+      '/usr/bin/perl',
+      '-e',
+      LAUNCHER,
       procs.join(' '),
+      String(PRCTL_SYSCALL),
       ...drop,
       this.#bwrap,
       ...bwrapArgs,

@@ -55,23 +55,35 @@ export function checkEnvName(name: string): string | null {
   return null;
 }
 
-/** The sandbox's own limits, applied inside by prlimit before the command runs. */
+/**
+ * The per-process rlimits of every sandboxed command. CPU is soft:hard with the hard one second
+ * later: at the soft limit the kernel sends SIGXCPU, which names the outcome (cpu_limit); with
+ * soft = hard it sends SIGKILL at once, read as `killed`. NPROC only where the sandbox has a
+ * kernel of its own (gVisor): under bwrap the count would be the host user's, so the pids cgroup
+ * bounds processes there instead.
+ */
+export function sandboxRlimits(
+  limits: { cpuSeconds: number; workspaceBytes: number; maxProcesses: number },
+  withProcessLimit: boolean,
+): { type: string; soft: number; hard: number }[] {
+  return [
+    { type: 'RLIMIT_CPU', soft: limits.cpuSeconds, hard: limits.cpuSeconds + 1 },
+    { type: 'RLIMIT_FSIZE', soft: limits.workspaceBytes, hard: limits.workspaceBytes },
+    { type: 'RLIMIT_CORE', soft: 0, hard: 0 },
+    { type: 'RLIMIT_NOFILE', soft: 1024, hard: 1024 },
+    ...(withProcessLimit
+      ? [{ type: 'RLIMIT_NPROC', soft: limits.maxProcesses, hard: limits.maxProcesses }]
+      : []),
+  ];
+}
+
+/** The same limits as a prlimit(1) prefix before each command. */
 export function prlimitPrefix(
   limits: { cpuSeconds: number; workspaceBytes: number; maxProcesses: number },
   withProcessLimit: boolean,
 ): string[] {
-  return [
-    '/usr/bin/prlimit',
-    // soft:hard, the hard one second later: at the soft limit the kernel sends SIGXCPU, which
-    // names the outcome (cpu_limit); with soft = hard it sends SIGKILL at once, read as `killed`.
-    // The hard limit still kills a process that ignores SIGXCPU.
-    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
-    `--fsize=${limits.workspaceBytes}`,
-    '--core=0',
-    '--nofile=1024',
-    // Only where the sandbox has a kernel of its own (gVisor): under bwrap the count would be the
-    // host user's, so the pids cgroup bounds processes there instead.
-    ...(withProcessLimit ? [`--nproc=${limits.maxProcesses}`] : []),
-    '--',
-  ];
+  const flags = sandboxRlimits(limits, withProcessLimit).map(
+    (limit) => `--${limit.type.slice('RLIMIT_'.length).toLowerCase()}=${limit.soft}:${limit.hard}`,
+  );
+  return ['/usr/bin/prlimit', ...flags, '--'];
 }

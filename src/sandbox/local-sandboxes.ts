@@ -30,7 +30,11 @@ export interface LocalSandboxesOptions {
   cgroupPrefix: string;
   /** Whether this set creates the cgroup itself (bwrap) or only reads one a runtime made (runsc). */
   ownsCgroup: boolean;
-  /** RLIMIT_NPROC inside: right only where the sandbox has its own kernel and uid space (gVisor). */
+  /**
+   * RLIMIT_NPROC too: right only where the sandbox has a kernel and uid space of its own (gVisor).
+   * (gVisor's container config carries the same rlimits, but this build enforces RLIMIT_CPU only
+   * when set inside, so `prlimit` runs before each command there as well, ≈16 ms.)
+   */
   processRlimit: boolean;
   onEgress?: ((sandboxId: string, attempt: EgressAttempt) => void) | undefined;
 }
