@@ -13,6 +13,7 @@ const BENCHES = [
   ['bench/semantic-cache.ts'],
   ['bench/limits.ts'],
   ['bench/tools.ts'],
+  ['bench/sandbox.ts'],
 ];
 
 let failed = 0;
