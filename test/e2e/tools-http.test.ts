@@ -346,6 +346,11 @@ describe('HTTP tools', () => {
     );
     expect(found.body.items.map((item) => item.name)).toEqual(['intel-search']);
     const builtins = await send<{ items: ToolInfo[] }>('GET', '/api/v1/tools?source=builtin');
-    expect(builtins.body.items.map((item) => item.name)).toEqual(['code_interpreter', 'echo', 'http_request', 'sleep']);
+    expect(builtins.body.items.map((item) => item.name)).toEqual([
+      'code_interpreter',
+      'echo',
+      'http_request',
+      'sleep',
+    ]);
   });
 });
