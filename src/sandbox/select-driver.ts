@@ -53,13 +53,17 @@ export async function selectSandboxDriver(options: {
 }): Promise<DriverSelection> {
   if (options.choice === 'none')
     return { driver: null, trials: [], reason: 'sandboxes are turned off (sandboxDriver: none)' };
+  // A folder per process: two servers on one host with one data dir (serve and worker) never
+  // touch each other's sandboxes, and a restart cleans up after processes that are gone.
   await removeLeftovers(options.root);
+  const root = path.join(options.root, `p${process.pid}`);
+  await fs.mkdir(root, { recursive: true, mode: 0o711 });
   const cgroups = await detectCgroups();
   const candidates: SandboxDriverName[] =
     options.choice === 'auto' ? ['gvisor', 'bubblewrap'] : [options.choice];
   const trials: DriverTrial[] = [];
   for (const name of candidates) {
-    const made = make(name, options, cgroups);
+    const made = make(name, { ...options, root }, cgroups);
     if (typeof made === 'string') {
       trials.push({ driver: name, ok: false, detail: made });
       continue;
@@ -121,9 +125,31 @@ async function probe(driver: SandboxDriver): Promise<{ ok: boolean; text: string
   }
 }
 
-/** Removes what a crashed process left under `root`: gVisor containers, tmpfs mounts, folders. */
+/**
+ * Removes what processes that are gone left under `root` (one `p<pid>` folder each): gVisor
+ * containers, tmpfs mounts, cgroups, folders. Our own pid's folder can only be a dead process's
+ * (pids are reused, e.g. PID 1 in containers).
+ */
 async function removeLeftovers(root: string): Promise<void> {
   if (!existsSync(root)) return;
+  for (const entry of await fs.readdir(root)) {
+    const pid = /^p(\d+)$/.exec(entry)?.[1];
+    if (pid === undefined) continue;
+    if (Number(pid) !== process.pid && alive(Number(pid))) continue;
+    await removeProcessRoot(path.join(root, entry));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function removeProcessRoot(root: string): Promise<void> {
   const state = path.join(root, '.runsc');
   if (existsSync(state) && existsSync('/usr/bin/runsc')) {
     const listed = await command('/usr/bin/runsc', ['--root', state, 'list', '-quiet']).catch(() => '');
@@ -138,5 +164,4 @@ async function removeLeftovers(root: string): Promise<void> {
     if (cgroups) await new SandboxCgroup(cgroups, `bwrap-${entry}`).destroy().catch(() => undefined);
   }
   await fs.rm(root, { recursive: true, force: true });
-  await fs.mkdir(root, { recursive: true, mode: 0o711 });
 }
