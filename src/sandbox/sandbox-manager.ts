@@ -69,19 +69,26 @@ export class SandboxManager {
 
   constructor(options: SandboxManagerOptions) {
     this.#options = options;
-    this.#ready = options.driver.then(({ driver, reason }) => {
-      this.#driver = driver;
-      this.#reason = reason;
-      if (driver && options.poolSize > 0) {
-        this.#pool = new WarmPool(driver, {
-          size: options.poolSize,
-          limits: options.defaults,
-          newId: newSandboxId,
-          logger: options.logger,
-        });
-        this.#pool.fill();
-      }
-    });
+    this.#ready = options.driver.then(
+      ({ driver, reason }) => {
+        this.#driver = driver;
+        this.#reason = reason;
+        if (driver && options.poolSize > 0) {
+          this.#pool = new WarmPool(driver, {
+            size: options.poolSize,
+            limits: options.defaults,
+            newId: newSandboxId,
+            logger: options.logger,
+          });
+          this.#pool.fill();
+        }
+      },
+      (error: unknown) => {
+        // The ready promise never rejects: without a driver, code tools refuse with the reason.
+        this.#reason = `sandboxes could not be set up: ${(error as Error).message}`;
+        options.logger.error({ err: error }, 'sandbox driver selection failed');
+      },
+    );
     this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_MS);
     this.#sweeper.unref();
   }

@@ -51,6 +51,16 @@ export async function selectSandboxDriver(options: {
   onEgress: (sandboxId: string, attempt: EgressAttempt) => void;
   kubernetes?: KubernetesSandboxDriverOptions | undefined;
 }): Promise<DriverSelection> {
+  try {
+    return await select(options);
+  } catch (error) {
+    // Never a rejection: a host where set-up fails (a racing cleanup, a read-only temp dir) runs
+    // without code execution and says why.
+    return { driver: null, trials: [], reason: `sandboxes could not be set up: ${(error as Error).message}` };
+  }
+}
+
+async function select(options: Parameters<typeof selectSandboxDriver>[0]): Promise<DriverSelection> {
   if (options.choice === 'none')
     return { driver: null, trials: [], reason: 'sandboxes are turned off (sandboxDriver: none)' };
   // A folder per process: two servers on one host with one data dir (serve and worker) never
@@ -136,7 +146,10 @@ async function removeLeftovers(root: string): Promise<void> {
     const pid = /^p(\d+)$/.exec(entry)?.[1];
     if (pid === undefined) continue;
     if (Number(pid) !== process.pid && alive(Number(pid))) continue;
-    await removeProcessRoot(path.join(root, entry));
+    // Another process starting at the same moment may be removing the same folder.
+    await removeProcessRoot(path.join(root, entry)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 }
 

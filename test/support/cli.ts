@@ -57,7 +57,13 @@ function childEnv(extra: Record<string, string> | undefined): {
   const callerSetsHome = extra?.HOME !== undefined && extra.XDG_CONFIG_HOME !== undefined;
   const home = callerSetsHome ? undefined : makeCliHome();
   return {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...home?.env, ...extra },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      // Servers started by tests still probe for a sandbox driver, but keep no warm pool.
+      AGENTICAI_SANDBOX_POOL_SIZE: '0',
+      ...home?.env,
+      ...extra,
+    },
     cleanup: () => home?.remove(),
   };
 }
