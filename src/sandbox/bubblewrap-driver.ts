@@ -54,7 +54,7 @@ export class BubblewrapSandboxDriver implements SandboxDriver {
       cgroups: options.cgroups,
       cgroupPrefix: 'bwrap-',
       ownsCgroup: true,
-      processRlimit: false,
+      inside: 'prlimit',
       onEgress: options.onEgress,
     });
   }

@@ -5,7 +5,7 @@ import { AppError } from '../core/index.ts';
 import type { CgroupVersion } from './cgroups.ts';
 import type { ExecOptions, ExecResult, SandboxDriver, SandboxSpec, SandboxStats } from './driver.ts';
 import type { EgressAttempt } from './egress-proxy.ts';
-import { hostSystemPaths, sandboxRlimits } from './host-root.ts';
+import { hostSystemPaths } from './host-root.ts';
 import { type LocalSandbox, LocalSandboxes } from './local-sandboxes.ts';
 import { runProcess } from './run-process.ts';
 import { SANDBOX_UID } from './workspace.ts';
@@ -44,7 +44,7 @@ export class GvisorSandboxDriver implements SandboxDriver {
       cgroups: options.cgroups,
       cgroupPrefix: 'gvisor-',
       ownsCgroup: false,
-      processRlimit: true,
+      inside: 'seccomp-launcher',
       onEgress: options.onEgress,
     });
   }
@@ -234,7 +234,7 @@ function ociConfig(sandbox: LocalSandbox): Record<string, unknown> {
       cwd: '/workspace',
       capabilities: { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] },
       noNewPrivileges: true,
-      rlimits: sandboxRlimits(limits, true),
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
     },
     root: { path: 'rootfs', readonly: true },
     hostname: 'sandbox',

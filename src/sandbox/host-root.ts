@@ -87,3 +87,55 @@ export function prlimitPrefix(
   );
   return ['/usr/bin/prlimit', ...flags, '--'];
 }
+
+/** Syscall numbers the in-sandbox launcher needs (perl's `syscall` takes raw numbers). */
+const SYSCALLS = process.arch === 'arm64' ? { prctl: 167, setrlimit: 164 } : { prctl: 157, setrlimit: 160 };
+/** Linux resource numbers (the same on x86_64 and arm64). */
+const RESOURCES: Record<string, number> = {
+  RLIMIT_CPU: 0,
+  RLIMIT_FSIZE: 1,
+  RLIMIT_CORE: 4,
+  RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7,
+};
+
+/**
+ * Inside gVisor, runsc applies no seccomp filter to `runsc exec` processes, and its kernel lets
+ * an unprivileged process create a user namespace. This launcher (perl-base is always in /usr)
+ * sets the rlimits, sets no_new_privs and installs the same seccomp filter bubblewrap uses (read
+ * from the sandbox's read-only run folder), then execs the command: one process start, as the
+ * `prlimit` it replaces.
+ */
+const INSIDE_LAUNCHER = [
+  'my ($filter, $prctl, $setrlimit, $limits) = splice(@ARGV, 0, 4); shift @ARGV if @ARGV && $ARGV[0] eq "--";',
+  'for (split /,/, $limits) { my ($r, $s, $h) = split /:/; my $v = pack("QQ", $s, $h); syscall($setrlimit, $r + 0, $v) == 0 or die "sandbox launcher: setrlimit $r: $!\\n"; }',
+  'open(my $f, "<:raw", $filter) or die "sandbox launcher: seccomp filter: $!\\n"; my $prog = do { local $/; <$f> }; close $f;',
+  'syscall($prctl, 38, 1, 0, 0, 0) == 0 or die "sandbox launcher: no_new_privs: $!\\n";',
+  'my $fprog = pack("S x6 J", length($prog) / 8, unpack("J", pack("p", $prog)));',
+  'syscall($prctl, 22, 2, $fprog, 0, 0) == 0 or die "sandbox launcher: seccomp: $!\\n";',
+  'exec { $ARGV[0] } @ARGV or do { print STDERR "$ARGV[0]: $!\\n"; exit 127 };',
+].join('\n');
+
+/** Where each sandbox's seccomp program is, inside (its run folder is bound read-only there). */
+export const SANDBOX_SECCOMP_FILE = '/run/agenticai/seccomp.bpf';
+
+/** The in-sandbox launcher's argv prefix: rlimits, no_new_privs, seccomp, then the command. */
+export function seccompLauncherPrefix(limits: {
+  cpuSeconds: number;
+  workspaceBytes: number;
+  maxProcesses: number;
+}): string[] {
+  const spec = sandboxRlimits(limits, true)
+    .map((limit) => `${RESOURCES[limit.type]}:${limit.soft}:${limit.hard}`)
+    .join(',');
+  return [
+    '/usr/bin/perl',
+    '-e',
+    INSIDE_LAUNCHER,
+    SANDBOX_SECCOMP_FILE,
+    String(SYSCALLS.prctl),
+    String(SYSCALLS.setrlimit),
+    spec,
+    '--',
+  ];
+}

@@ -9,8 +9,17 @@ import {
   SANDBOX_EGRESS_SOCKET,
 } from './egress-forwarder.ts';
 import { type EgressAttempt, EgressProxy } from './egress-proxy.ts';
-import { checkEnvName, prlimitPrefix, SANDBOX_ENV, SANDBOX_GROUP, SANDBOX_PASSWD } from './host-root.ts';
+import {
+  checkEnvName,
+  prlimitPrefix,
+  SANDBOX_ENV,
+  SANDBOX_GROUP,
+  SANDBOX_PASSWD,
+  SANDBOX_SECCOMP_FILE,
+  seccompLauncherPrefix,
+} from './host-root.ts';
 import type { ProcessRun } from './run-process.ts';
+import { seccompProgram } from './seccomp.ts';
 import { SandboxDirectories } from './workspace.ts';
 
 export interface LocalSandbox {
@@ -31,11 +40,12 @@ export interface LocalSandboxesOptions {
   /** Whether this set creates the cgroup itself (bwrap) or only reads one a runtime made (runsc). */
   ownsCgroup: boolean;
   /**
-   * RLIMIT_NPROC too: right only where the sandbox has a kernel and uid space of its own (gVisor).
-   * (gVisor's container config carries the same rlimits, but this build enforces RLIMIT_CPU only
-   * when set inside, so `prlimit` runs before each command there as well, ≈16 ms.)
+   * What runs before each command inside: `prlimit` (bubblewrap, which applies seccomp itself and
+   * bounds processes with the pids cgroup), or the seccomp launcher (gVisor: runsc applies no
+   * seccomp to exec'd processes, and this build enforces RLIMIT_CPU only when set inside; it sets
+   * RLIMIT_NPROC too, right where the sandbox has a kernel and uid space of its own).
    */
-  processRlimit: boolean;
+  inside: 'prlimit' | 'seccomp-launcher';
   onEgress?: ((sandboxId: string, attempt: EgressAttempt) => void) | undefined;
 }
 
@@ -68,6 +78,14 @@ export class LocalSandboxes {
       await directories.create(spec.limits.workspaceBytes);
       await fs.writeFile(path.join(directories.run, 'passwd'), SANDBOX_PASSWD, { mode: 0o644 });
       await fs.writeFile(path.join(directories.run, 'group'), SANDBOX_GROUP, { mode: 0o644 });
+      if (this.#options.inside === 'seccomp-launcher')
+        await fs.writeFile(
+          path.join(directories.run, path.basename(SANDBOX_SECCOMP_FILE)),
+          seccompProgram(),
+          {
+            mode: 0o644,
+          },
+        );
       if (cgroup && this.#options.ownsCgroup) await cgroup.create(spec.limits);
       if (spec.egress.length > 0) {
         await fs.copyFile(
@@ -112,9 +130,9 @@ export class LocalSandboxes {
   }
 
   /**
-   * The argv run inside: the egress forwarder first when the sandbox may reach anything, then
-   * prlimit with the per-exec rlimits, then the command. Throws INVALID_REQUEST for a bad command
-   * or env before anything starts.
+   * The argv run inside: the per-exec limits (prlimit, or gVisor's seccomp launcher), then the
+   * egress forwarder when the sandbox may reach anything, then the command. Throws
+   * INVALID_REQUEST for a bad command or env before anything starts.
    */
   commandLine(sandbox: LocalSandbox, command: readonly string[]): string[] {
     if (command.length === 0 || command.some((part) => typeof part !== 'string' || part.includes('\0')))
@@ -123,7 +141,12 @@ export class LocalSandboxes {
       sandbox.proxy === undefined
         ? []
         : ['/usr/bin/python3', SANDBOX_EGRESS_FORWARDER, SANDBOX_EGRESS_SOCKET, '--'];
-    return [...forwarder, ...prlimitPrefix(sandbox.spec.limits, this.#options.processRlimit), ...command];
+    const limits =
+      this.#options.inside === 'prlimit'
+        ? prlimitPrefix(sandbox.spec.limits, false)
+        : seccompLauncherPrefix(sandbox.spec.limits);
+    // Limits (and, in gVisor, the seccomp filter) first, so the forwarder is under them too.
+    return [...limits, ...forwarder, ...command];
   }
 
   /** The exec's environment: the fixed base, then the caller's, checked. */
