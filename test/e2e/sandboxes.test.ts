@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   AuditRecord,
@@ -384,6 +386,29 @@ describe.skipIf(!HAS_DRIVER)('sandboxes', () => {
     expect(JSON.stringify(called.body.content)).toContain('{\\"sum\\": 42, \\"shadow\\": false}');
     const invalid = await send('POST', `/api/v1/tools/${name}:invoke`, { body: { arguments: { a: 'two' } } });
     expect(invalid.status).toBe(400);
+  }, 30_000);
+
+  it('actl apply inlines a sandbox tool script from codeFile, relative to the manifest', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'sandbox-tool-'));
+    try {
+      const name = unique('shout');
+      writeFileSync(
+        join(folder, 'shout.py'),
+        'import json, sys\nprint(json.load(sys.stdin)["text"].upper())\n',
+      );
+      writeFileSync(
+        join(folder, 'tool.yaml'),
+        `apiVersion: agenticai.dev/v1alpha1\nkind: Tool\nmetadata: {name: ${name}}\nspec:\n  type: sandbox\n  description: Shouts\n  parameters: {type: object, properties: {text: {type: string}}, required: [text]}\n  config: {language: python, codeFile: shout.py}\n`,
+      );
+      const env = { AGENTICAI_SERVER: t.url, AGENTICAI_API_KEY: t.adminKey };
+      const applied = await runActl(['apply', '-f', join(folder, 'tool.yaml')], { env });
+      expect(applied.code, applied.stderr).toBe(0);
+      const called = await runActl(['tools', 'invoke', name, '--args', '{"text": "quiet please"}'], { env });
+      expect(called.code, called.stderr).toBe(0);
+      expect(called.stdout).toContain('QUIET PLEASE');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('drives sandboxes from actl: create, exec with the exit code, a limit as non-zero, rm', async () => {

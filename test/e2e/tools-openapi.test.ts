@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Page, ToolInfo, ToolInvokeResult } from '../../src/contracts/index.ts';
-import { REPO_ROOT } from '../support/cli.ts';
+import { REPO_ROOT, runActl } from '../support/cli.ts';
 import { expectProblem, type SendOptions, sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 
@@ -167,4 +169,35 @@ describe('OpenAPI tools', () => {
     const reply = await send('POST', '/api/v1/tools', { body: openapiTool('nothing', {}) });
     expect(expectProblem(reply, 400, 'INVALID_REQUEST').errors?.[0]?.pointer).toBe('/spec/config');
   });
+
+  it('actl apply reads a local documentFile, relative to the manifest, and sends it inline', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'openapi-file-'));
+    try {
+      copyFileSync(`${REPO_ROOT}test/fixtures/petstore.yaml`, join(folder, 'petstore.yaml'));
+      const manifest = (config: string) =>
+        `apiVersion: agenticai.dev/v1alpha1\nkind: Tool\nmetadata: {name: filepets}\nspec:\n  type: openapi\n  config: ${config}\n`;
+      writeFileSync(
+        join(folder, 'tool.yaml'),
+        manifest(`{documentFile: petstore.yaml, server: '${base}/v1', tags: [pets]}`),
+      );
+      writeFileSync(join(folder, 'missing.yaml'), manifest('{documentFile: nowhere.yaml}'));
+      writeFileSync(
+        join(folder, 'both.yaml'),
+        manifest(`{documentFile: petstore.yaml, documentUrl: '${base}/openapi.json'}`),
+      );
+      const env = { AGENTICAI_SERVER: t.url, AGENTICAI_API_KEY: t.adminKey };
+      const applied = await runActl(['apply', '-f', join(folder, 'tool.yaml')], { env });
+      expect(applied.code, applied.stderr).toBe(0);
+      const tools = await send<Page<ToolInfo>>('GET', '/api/v1/tools?search=filepets');
+      expect(tools.body.items.map((tool) => tool.name)).toContain('filepets__listPets');
+      const missing = await runActl(['apply', '-f', join(folder, 'missing.yaml')], { env });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/documentFile: no such file .*nowhere\.yaml/);
+      const both = await runActl(['apply', '-f', join(folder, 'both.yaml')], { env });
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('give one of spec.config.documentFile, document and documentUrl');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

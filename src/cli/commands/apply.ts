@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { ApiError, type ApplyResult, routes } from '../../contracts/index.ts';
@@ -11,6 +11,8 @@ interface Source {
   items: unknown[];
   /** For each item, where it came from: `file.yaml (document 2)`. */
   origins: string[];
+  /** For each item, the folder its file paths are relative to (the manifest's, or the cwd). */
+  bases: string[];
 }
 
 function manifestFiles(path: string): string[] {
@@ -24,7 +26,7 @@ function manifestFiles(path: string): string[] {
   return files;
 }
 
-function parseDocuments(text: string, origin: string, into: Source): void {
+function parseDocuments(text: string, origin: string, base: string, into: Source): void {
   const documents = parseAllDocuments(text, { uniqueKeys: true });
   const list = Array.isArray(documents) ? documents : [documents];
   list.forEach((document, index) => {
@@ -42,18 +44,59 @@ function parseDocuments(text: string, origin: string, into: Source): void {
     for (const entry of entries) {
       into.items.push(entry);
       into.origins.push(list.length > 1 ? `${origin} (document ${index + 1})` : origin);
+      into.bases.push(base);
     }
   });
 }
 
-export function readManifests(paths: string[], stdin: () => string): Source {
-  const source: Source = { items: [], origins: [] };
+export function readManifests(paths: string[], stdin: () => string, cwd = process.cwd()): Source {
+  const source: Source = { items: [], origins: [], bases: [] };
   for (const path of paths) {
-    if (path === '-') parseDocuments(stdin(), '<stdin>', source);
-    else for (const file of manifestFiles(path)) parseDocuments(readFileSync(file, 'utf8'), file, source);
+    if (path === '-') parseDocuments(stdin(), '<stdin>', cwd, source);
+    else
+      for (const file of manifestFiles(path))
+        parseDocuments(readFileSync(file, 'utf8'), file, dirname(resolve(cwd, file)), source);
   }
   if (source.items.length === 0) throw new UsageError('no manifests found in the given files');
+  source.items.forEach((item, index) => {
+    inlineFiles(item, source.bases[index] as string, source.origins[index] as string);
+  });
   return source;
+}
+
+/**
+ * Local files a Tool manifest names, read here and sent inline, since the server never reads the
+ * client's disk: `documentFile` (an OpenAPI document, YAML or JSON) becomes `document`, and
+ * `codeFile` (a sandbox tool's script) becomes `code`. Paths are relative to the manifest.
+ */
+function inlineFiles(item: unknown, base: string, origin: string): void {
+  const manifest = item as { kind?: unknown; spec?: { config?: Record<string, unknown> } };
+  const config = manifest?.kind === 'Tool' ? manifest.spec?.config : undefined;
+  if (!config || typeof config !== 'object') return;
+  const read = (key: string): string => {
+    const path = config[key];
+    if (typeof path !== 'string' || path === '')
+      throw new UsageError(`${origin}: spec.config.${key} must be a file path`);
+    const file = resolve(base, path);
+    if (!existsSync(file) || !statSync(file).isFile())
+      throw new UsageError(`${origin}: spec.config.${key}: no such file ${file}`);
+    delete config[key];
+    return readFileSync(file, 'utf8');
+  };
+  if ('documentFile' in config) {
+    if ('document' in config || 'documentUrl' in config)
+      throw new UsageError(`${origin}: give one of spec.config.documentFile, document and documentUrl`);
+    const file = config.documentFile as string;
+    const parsed = parseAllDocuments(read('documentFile'), { uniqueKeys: true });
+    const document = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!document || document.errors.length > 0)
+      throw new UsageError(`${origin}: spec.config.documentFile ${file} is not YAML or JSON`);
+    config.document = document.toJS();
+  }
+  if ('codeFile' in config) {
+    if ('code' in config) throw new UsageError(`${origin}: give spec.config.code or codeFile, not both`);
+    config.code = read('codeFile');
+  }
 }
 
 export function registerApply(program: Command, runtime: CliRuntime): void {
