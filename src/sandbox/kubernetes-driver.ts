@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { parseJson } from '../contracts/index.ts';
 import { AppError, invalid, notFound } from '../core/index.ts';
 import {
@@ -19,6 +18,8 @@ import {
   SANDBOX_LABEL,
   WORKSPACE_PATH,
 } from './kubernetes-manifests.ts';
+import { runProcess } from './run-process.ts';
+import { workspacePath } from './workspace.ts';
 
 export interface KubernetesSandboxDriverOptions extends KubernetesSandboxOptions {
   /** The kubectl binary; `kubectl` on PATH when absent. */
@@ -150,7 +151,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
   }
 
   async writeFile(id: string, path: string, content: Uint8Array | string): Promise<void> {
-    const relative = workspaceRelative(path);
+    const relative = workspacePath(path).join('/');
     const result = await this.#exec(id, fileCommand('w', relative), { ...CONTROL, stdin: content });
     if (result.stoppedBy)
       throw new AppError('UNAVAILABLE', `writing ${path} in sandbox ${id}: ${describe(result)}`);
@@ -159,7 +160,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
 
   /** Returns at most the first `maxBytes`; throws NOT_FOUND for a missing file. */
   async readFile(id: string, path: string, maxBytes = DEFAULT_READ_MAX_BYTES): Promise<Uint8Array> {
-    const relative = workspaceRelative(path);
+    const relative = workspacePath(path).join('/');
     const result = await this.#exec(id, fileCommand('r', relative), { ...CONTROL, maxOutputBytes: maxBytes });
     if (result.stoppedBy === 'timeout')
       throw new AppError('UNAVAILABLE', `reading ${path} in sandbox ${id} timed out`);
@@ -229,73 +230,35 @@ export class KubernetesSandboxDriver implements SandboxDriver {
   }
 
   /**
-   * Spawns kubectl in its own process group (no shell) and kills the whole group at the first
-   * limit, so credential plugins it started die with it. Rejects only when kubectl cannot start.
+   * kubectl through the sandboxes' process runner: its own process group (no shell), killed whole
+   * at the first limit, so credential plugins it started die with it. Throws UNAVAILABLE only when
+   * kubectl cannot start.
    */
-  #kubectl(args: readonly string[], call: KubectlCall): Promise<KubectlResult> {
-    const started = performance.now();
+  async #kubectl(args: readonly string[], call: KubectlCall): Promise<KubectlResult> {
     const context = this.#options.context === undefined ? [] : ['--context', this.#options.context];
-    const argv = [...context, '--namespace', this.#options.namespace, ...args];
     const binary = this.#options.kubectl ?? 'kubectl';
-    return new Promise((resolve, reject) => {
-      if (call.signal?.aborted) {
-        resolve({ exitCode: null, stdout: Buffer.alloc(0), stderr: '', stoppedBy: 'aborted', durationMs: 0 });
-        return;
-      }
-      const child = spawn(binary, argv, { stdio: 'pipe', detached: true });
-      const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-      const sizes = { stdout: 0, stderr: 0 };
-      let stoppedBy: KubectlResult['stoppedBy'];
-      const stop = (reason: NonNullable<KubectlResult['stoppedBy']>) => {
-        stoppedBy ??= reason;
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // The group is already gone.
-        }
-      };
-      const collect = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-        const room = call.maxOutputBytes - sizes[stream];
-        chunks[stream].push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        sizes[stream] += Math.min(chunk.length, room);
-        if (chunk.length > room) stop('output_truncated');
-      };
-      const timer = setTimeout(() => stop('timeout'), call.timeoutMs);
-      const onAbort = () => stop('aborted');
-      call.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdout.on('data', collect('stdout'));
-      child.stderr.on('data', collect('stderr'));
-      // The remote side may exit without reading its stdin; the broken pipe is not an error.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(call.stdin ?? '');
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        call.signal?.removeEventListener('abort', onAbort);
-        reject(new AppError('UNAVAILABLE', `cannot run ${binary}: ${error.message}`, { cause: error }));
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        call.signal?.removeEventListener('abort', onAbort);
-        resolve({
-          exitCode: code,
-          stdout: Buffer.concat(chunks.stdout),
-          stderr: Buffer.concat(chunks.stderr).toString('utf8'),
-          ...(stoppedBy ? { stoppedBy } : {}),
-          durationMs: Math.round(performance.now() - started),
-        });
-      });
+    if (call.signal?.aborted)
+      return { exitCode: null, stdout: Buffer.alloc(0), stderr: '', stoppedBy: 'aborted', durationMs: 0 };
+    const run = await runProcess(binary, [...context, '--namespace', this.#options.namespace, ...args], {
+      stdin: call.stdin,
+      timeoutMs: call.timeoutMs,
+      maxOutputBytes: call.maxOutputBytes,
+      signal: call.signal,
+      // kubectl needs its own configuration and credentials (KUBECONFIG, HOME).
+      env: process.env,
     });
+    if (run.startError)
+      throw new AppError('UNAVAILABLE', `cannot run ${binary}: ${run.startError.message}`, {
+        cause: run.startError,
+      });
+    return {
+      exitCode: run.stoppedFor ? null : run.exitCode,
+      stdout: run.stdoutBytes,
+      stderr: run.stderr,
+      ...(run.stoppedFor ? { stoppedBy: run.stoppedFor } : {}),
+      durationMs: run.durationMs,
+    };
   }
-}
-
-/** Normalises a workspace-relative path; throws INVALID_REQUEST for one that could leave it. */
-function workspaceRelative(path: string): string {
-  if (path.includes('\0')) throw invalid('path contains a NUL byte');
-  if (path.startsWith('/')) throw invalid(`path "${path}" must be relative to the workspace`);
-  const segments = path.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) throw invalid(`path "${path}" must not contain ".."`);
-  if (segments.length === 0) throw invalid('path names no file');
-  return segments.join('/');
 }
 
 function fileFailure(path: string, result: KubectlResult): AppError {

@@ -5,8 +5,12 @@ export interface ProcessRun {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as it came, for callers that read files through it (binary safe). */
+  stdoutBytes: Buffer;
   stderr: string;
   truncated: boolean;
+  /** Set when the program could not be started at all (exitCode is then 127). */
+  startError?: Error;
   /** Why we killed it; null when it ended on its own. */
   stoppedFor: 'timeout' | 'output_truncated' | 'aborted' | null;
   durationMs: number;
@@ -21,6 +25,8 @@ export interface ProcessOptions {
   signal?: AbortSignal | undefined;
   /** Called once when we stop the process for a limit, after its group got SIGKILL. */
   onKill?: () => Promise<void> | void;
+  /** The launcher's environment; by default only a fixed PATH (nothing of the platform's leaks). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -39,7 +45,7 @@ export function runProcess(
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)],
       detached: true,
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      env: options.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -97,16 +103,19 @@ export function runProcess(
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
+      const stdoutBytes = Buffer.concat(stdout);
       void Promise.resolve(killing).then(() =>
         resolve({
           exitCode: spawnError ? 127 : code,
           signal,
-          stdout: Buffer.concat(stdout).toString('utf8'),
+          stdout: stdoutBytes.toString('utf8'),
+          stdoutBytes,
           stderr: spawnError
             ? `cannot start ${file}: ${spawnError.message}`
             : Buffer.concat(stderr).toString('utf8'),
           truncated,
           stoppedFor,
+          ...(spawnError ? { startError: spawnError } : {}),
           durationMs: Math.round(performance.now() - started),
         }),
       );

@@ -60,6 +60,8 @@ const SWEEP_MS = 5_000;
 export class SandboxManager {
   readonly #options: SandboxManagerOptions;
   readonly #live = new Map<string, SandboxInfo>();
+  /** Run id → its sandboxes' ids: every run event of the platform asks, so no scan. */
+  readonly #byRun = new Map<string, Set<string>>();
   readonly #sessions = new Map<string, Promise<SandboxInfo>>();
   #driver: SandboxDriver | null = null;
   #reason = 'sandboxes are starting';
@@ -133,6 +135,10 @@ export class SandboxManager {
       pooled,
     };
     this.#live.set(id, info);
+    if (info.runId) {
+      const ids = this.#byRun.get(info.runId) ?? new Set<string>();
+      this.#byRun.set(info.runId, ids.add(id));
+    }
     return info;
   }
 
@@ -202,13 +208,13 @@ export class SandboxManager {
 
   /** The tenant of a run holding a sandbox here, else undefined (cheap: checked on every run event). */
   sessionTenant(runId: string): string | undefined {
-    for (const info of this.#live.values()) if (info.runId === runId) return info.tenantId;
-    return undefined;
+    const [id] = this.#byRun.get(runId) ?? [];
+    return id === undefined ? undefined : this.#live.get(id)?.tenantId;
   }
 
   /** Destroys every sandbox of the run (its run ended). */
   async endRun(runId: string): Promise<void> {
-    const ids = [...this.#live.values()].filter((info) => info.runId === runId).map((info) => info.id);
+    const ids = [...(this.#byRun.get(runId) ?? [])];
     await Promise.all(ids.map((id) => this.#destroy(id)));
   }
 
@@ -251,6 +257,11 @@ export class SandboxManager {
   async #destroy(id: string): Promise<void> {
     const info = this.#live.get(id);
     this.#live.delete(id);
+    if (info?.runId) {
+      const ids = this.#byRun.get(info.runId);
+      ids?.delete(id);
+      if (ids?.size === 0) this.#byRun.delete(info.runId);
+    }
     if (info?.runId) this.#sessions.delete(`${info.tenantId}/${info.runId}`);
     try {
       await this.#driver?.destroy(id);
