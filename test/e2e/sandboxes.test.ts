@@ -429,6 +429,9 @@ describe.skipIf(!HAS_DRIVER)('sandboxes', () => {
     const timed = await runActl(['sandbox', 'exec', id, '--timeout', '1s', '--', 'sleep', '10'], { env });
     expect(timed.code).toBe(124);
     expect(timed.stderr).toContain('timeout');
+    const named = await runActl(['sandbox', 'create', '-o', 'name'], { env });
+    expect(named.stdout).toMatch(/^sbx-[a-z2-7]{16}\n$/);
+    expect((await runActl(['sandbox', 'rm', named.stdout.trim()], { env })).code).toBe(0);
     const removed = await runActl(['sandbox', 'rm', id], { env });
     expect(removed).toMatchObject({ code: 0, stdout: `sandbox/${id} deleted\n` });
     const gone = await runActl(['sandbox', 'exec', id, '--', 'true'], { env });

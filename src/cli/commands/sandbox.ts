@@ -38,6 +38,8 @@ export function registerSandbox(program: Command, runtime: CliRuntime): void {
       });
       const format = runtime.format();
       if (format === 'json' || format === 'yaml') runtime.printer.out(renderData(created, format));
+      // `-o name`: the id alone, for scripts (ID=$(actl sandbox create -o name)).
+      else if (format === 'name') runtime.printer.out(created.id);
       else
         runtime.printer.out(
           `${created.id} (driver ${created.driver}${created.pooled ? ', from the warm pool' : ''}; expires ${created.expires_at})`,
