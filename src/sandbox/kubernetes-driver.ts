@@ -245,7 +245,7 @@ export class KubernetesSandboxDriver implements SandboxDriver {
       maxOutputBytes: call.maxOutputBytes,
       signal: call.signal,
       // kubectl needs its own configuration and credentials (KUBECONFIG, HOME).
-      env: process.env,
+      inheritEnvironment: true,
     });
     if (run.startError)
       throw new AppError('UNAVAILABLE', `cannot run ${binary}: ${run.startError.message}`, {

@@ -25,8 +25,11 @@ export interface ProcessOptions {
   signal?: AbortSignal | undefined;
   /** Called once when we stop the process for a limit, after its group got SIGKILL. */
   onKill?: () => Promise<void> | void;
-  /** The launcher's environment; by default only a fixed PATH (nothing of the platform's leaks). */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * Keep the platform's environment (kubectl needs KUBECONFIG, HOME). By default a launcher gets
+   * only a fixed PATH, so nothing of the platform's environment leaks into a sandbox.
+   */
+  inheritEnvironment?: boolean;
 }
 
 /**
@@ -45,7 +48,7 @@ export function runProcess(
     const child = spawn(file, args, {
       stdio: ['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)],
       detached: true,
-      env: options.env ?? { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      ...(options.inheritEnvironment ? {} : { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }),
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];

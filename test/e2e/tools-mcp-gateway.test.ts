@@ -68,6 +68,21 @@ beforeAll(async () => {
       },
     },
   ]);
+  // Tool servers connect in the background: start once both servers' tools are in the catalog.
+  await waitUntil(
+    async () =>
+      (
+        await sendTo<{ items: Array<{ name: string }> }>(t, 'GET', '/api/v1/tools?type=mcp', {
+          apiKey: admin,
+        })
+      ).body.items,
+    (items) =>
+      ['intel__ip_reputation', 'firewall__block_ip'].every((name) =>
+        items.some((item) => item.name === name),
+      ),
+    (items) => `mcp tools so far: ${items.map((item) => item.name).join(', ')}`,
+    20_000,
+  );
 }, 60_000);
 
 afterAll(async () => {
