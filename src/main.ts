@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import { createApp, gatewayLane, type RunningServer, readManifestDir, startServer } from './api/index.ts';
 import { AuditLog } from './audit/index.ts';
@@ -6,14 +7,7 @@ import type { Config } from './config/index.ts';
 import { VERSION } from './contracts/index.ts';
 import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
 import { PiiMasker } from './guard/index.ts';
-import {
-  Authenticator,
-  type BootstrapResult,
-  bootstrapPlatform,
-  IdentityService,
-  JoseJwtVerifier,
-  type JwtOptions,
-} from './identity/index.ts';
+import { Authenticator, type BootstrapResult, bootstrapPlatform, IdentityService } from './identity/index.ts';
 import type { Worker } from './orchestrator/index.ts';
 import { scopeLimits } from './policy/index.ts';
 import {
@@ -41,14 +35,16 @@ import {
   SqlRegistryTransactions,
   SqlTenantStore,
 } from './store/index.ts';
-import { GatewayMetrics } from './telemetry/index.ts';
 import { ArgumentValidator, BUILTIN_TOOLS, checkToolServerSpec, checkToolSpec } from './tools/index.ts';
 import {
   checkPolicySpec,
   createLogger,
   type GatewayWiring,
+  jwtOptions,
+  loadDemo,
   readinessCheck,
   type SandboxWiring,
+  type TelemetryWiring,
   type ToolWiring,
   wireCredentials,
   wireGateway,
@@ -56,6 +52,7 @@ import {
   wireRuns,
   wireSandboxes,
   wireSecrets,
+  wireTelemetry,
   wireTools,
   writeAdminKey,
 } from './wiring/index.ts';
@@ -73,6 +70,8 @@ export interface PlatformOptions {
   ids?: IdGenerator;
   /** all: the API (and workers unless config.workers is false); worker: workers only, no HTTP. */
   mode?: (typeof PLATFORM_MODES)[number];
+  /** Span exporters besides OTLP and the trace store (tests hand in an in-memory one). */
+  spanExporters?: SpanExporter[];
 }
 
 /** A started platform: the HTTP server and what it needs, ready to close. */
@@ -89,6 +88,8 @@ export interface Platform {
   adminKeyFile: string;
   /** Names of the demo objects loaded on this start (empty unless demo and a fresh store). */
   demoLoaded: string[];
+  /** Exports batched spans and writes batched usage now (tests read them after this). */
+  flushTelemetry(): Promise<void>;
   /** The sandbox driver chosen at start (null: code execution disabled, with the reason). */
   sandboxDriver(): Promise<{ name: string | null; reason: string }>;
   close(): Promise<void>;
@@ -100,7 +101,7 @@ export interface Platform {
  * closing what it opened.
  */
 export async function startPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, config.logPretty);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? uuidv7Ids;
   const dataDir = resolve(config.dataDir);
@@ -114,11 +115,23 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let gateway: GatewayWiring | undefined;
   let toolWiring: ToolWiring | undefined;
   let sandboxWiring: SandboxWiring | undefined;
+  let telemetry: TelemetryWiring | undefined;
   let generatedKeyFile: string | undefined;
+  /** Closes what is left once requests and runs are done, in dependency order. */
+  const closeParts = async () => {
+    await gateway?.close();
+    await toolWiring?.close();
+    await sandboxWiring?.close();
+    await telemetry?.close();
+    await cache?.close();
+    await database.close();
+  };
   try {
     const applied = await migrateToLatest(database.db, database.schema);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     cache = config.redisUrl ? await RedisCache.connect({ url: config.redisUrl }) : new MemoryCache();
+    telemetry = wireTelemetry({ database, config, logger, spanExporters: options.spanExporters });
+    const { tracer } = telemetry.telemetry;
 
     const tenants = new SqlTenantStore(database.db, database.schema);
     const identityTransactions = new SqlIdentityTransactions(database.db, database.schema);
@@ -163,6 +176,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       policies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
       clock,
       logger,
+      tracer,
     });
     const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter];
     const checkTool = checkToolSpec(
@@ -192,8 +206,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       ids,
       logger,
       config,
+      telemetry: telemetry.telemetry,
     });
-    const metrics = new GatewayMetrics();
     gateway = await wireGateway({
       database,
       modelBackends,
@@ -204,8 +218,10 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       sharedCache: config.redisUrl ? cache : null,
       redisUrl: config.redisUrl,
       livePolicies: (tenantId) => (governed as Governed).tenantPolicies.get(tenantId),
-      metrics,
+      metrics: telemetry.gatewayMetrics,
       secret: (tenantId, ref, signal) => secrets.resolve(tenantId, ref, signal),
+      tracer,
+      traceContent: config.traceContent,
     });
     toolWiring = await wireTools({
       database,
@@ -228,6 +244,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       clock,
       ids,
       logger,
+      tracer,
     });
     const runs = wireRuns(
       database,
@@ -240,32 +257,20 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       config,
       governed.governance,
+      telemetry.telemetry,
     );
+    telemetry.watch({
+      activeRuns: () => worker?.activeRuns ?? 0,
+      sandboxPool: () => (sandboxWiring as SandboxWiring).manager.poolStats(),
+      governor: gateway.governor,
+      circuits: runs.circuits,
+    });
 
-    const demoLoaded: string[] = [];
-    if (config.demo && bootstrap.freshStore) {
-      const result = await apply.apply(bootstrap.tenant.id, readManifestDir(EXAMPLE_AGENTS_DIR), {
-        dryRun: false,
-        draft: false,
-        mayWrite: () => true,
-      });
-      demoLoaded.push(...result.items.map((item) => `${item.kind}/${item.name}`));
-      logger.info({ objects: demoLoaded }, 'demo objects loaded');
-    }
-
-    let jwt: JwtOptions | undefined;
-    if (config.oidc) {
-      jwt = {
-        verifier: new JoseJwtVerifier(config.oidc),
-        tenantClaim: config.oidc.tenantClaim,
-        rolesClaim: config.oidc.rolesClaim,
-        defaultTenant: config.oidc.defaultTenant,
-      };
-    }
-    const authenticator = new Authenticator(credentials, tenants, clock, logger, jwt);
-
-    const readiness = readinessCheck(database);
-
+    const demoLoaded =
+      config.demo && bootstrap.freshStore
+        ? await loadDemo(apply, bootstrap.tenant.id, readManifestDir(EXAMPLE_AGENTS_DIR), logger)
+        : [];
+    const authenticator = new Authenticator(credentials, tenants, clock, logger, jwtOptions(config));
     const mode = options.mode ?? 'all';
     const runsWorker = mode === 'worker' || config.workers ? runs.worker : null;
     if (mode === 'worker') {
@@ -307,12 +312,17 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         version: VERSION,
       },
       gateway: (gateway as GatewayWiring).gateway,
-      readiness,
+      readiness: readinessCheck(database),
       logger,
       ids,
       bodyLimitBytes: config.bodyLimitBytes,
       version: VERSION,
-      metrics: () => metrics.exposition(),
+      metrics: (telemetry as TelemetryWiring).metrics,
+      metricsLoopback: config.metricsLoopback,
+      telemetry: telemetry.access(
+        (tenantId) => (gateway as GatewayWiring).governor.budgetStatus(tenantId),
+        clock,
+      ),
     });
     server = await startServer(app, config.host, config.port, [
       gatewayLane({
@@ -352,6 +362,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         bootstrap,
         adminKeyFile,
         demoLoaded,
+        flushTelemetry: () => (telemetry as TelemetryWiring).flush(),
         sandboxDriver: async () => {
           const driver = await (sandboxWiring as SandboxWiring).manager.driver();
           return { name: driver.name, reason: driver.reason };
@@ -366,11 +377,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
               worker?.stop(config.shutdownTimeoutMs),
             ]);
             // After the last request: it may still add a record to the gateway's batch.
-            await (gateway as GatewayWiring).close();
-            await toolWiring?.close();
-            await sandboxWiring?.close();
-            await openCache.close();
-            await database.close();
+            await closeParts();
             logger.info('stopped');
           })();
           return closing;
@@ -381,11 +388,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     await worker?.stop(0);
     await governed?.close();
     await server?.close(0);
-    await gateway?.close();
-    await toolWiring?.close();
-    await sandboxWiring?.close();
-    await cache?.close();
-    await database.close();
+    await closeParts();
     if (generatedKeyFile && error instanceof Error) {
       error.message += ` (the admin API key created on this start is saved in ${generatedKeyFile})`;
     }

@@ -1,9 +1,10 @@
+import { context as otel } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { type Readiness, routes } from '../contracts/index.ts';
-import { AppError, type IdGenerator } from '../core/index.ts';
+import { AppError, contextFromTraceparent, type IdGenerator } from '../core/index.ts';
 import type { ModelGateway } from '../gateway/index.ts';
 import type { Authenticator, IdentityService } from '../identity/index.ts';
 import type { ApprovalService, RunService } from '../orchestrator/index.ts';
@@ -36,6 +37,7 @@ import { runRoutes } from './routes/runs.ts';
 import { sandboxRoutes } from './routes/sandboxes.ts';
 import { secretRoutes } from './routes/secrets.ts';
 import { type ToolAccess, toolRoutes } from './routes/tools.ts';
+import { type TelemetryAccess, usageRoutes } from './routes/usage.ts';
 
 export interface ApiDeps {
   authenticator: Authenticator;
@@ -64,6 +66,10 @@ export interface ApiDeps {
   version: string;
   /** `GET /metrics` (Prometheus text); absent, the route is not served. */
   metrics?: MetricsExposition;
+  /** Loopback clients may scrape /metrics without a key (default true). */
+  metricsLoopback?: boolean;
+  /** Run traces from the trace store and usage reports. */
+  telemetry: TelemetryAccess;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -83,6 +89,13 @@ function routeMatchers(): Array<{ method: string; regex: RegExp }> {
 export function createApp(deps: ApiDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const matchers = routeMatchers();
+
+  // A client's W3C traceparent: what the request starts (a run, a tool or model call) joins its
+  // trace, and its log lines carry the trace id.
+  app.use('*', (c, next) => {
+    const parent = contextFromTraceparent(c.req.header('traceparent'));
+    return parent ? otel.with(parent, next) : next();
+  });
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
@@ -130,7 +143,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   modelBackendRoutes(app, deps.authenticator, deps.modelBackends);
   modelAliasRoutes(app, deps.authenticator, deps.modelAliases);
   applyRoutes(app, deps.authenticator, deps.apply);
-  runRoutes(app, deps.authenticator, deps.runs);
+  runRoutes(app, deps.authenticator, deps.runs, deps.telemetry);
+  usageRoutes(app, deps.authenticator, deps.telemetry);
   approvalRoutes(app, deps.authenticator, deps.approvals);
   policyRoutes(app, deps.authenticator, deps.policies, deps.livePolicies);
   guardRoutes(app, deps.authenticator, deps.guards);
@@ -140,7 +154,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   toolRoutes(app, deps.authenticator, deps.tools);
   mcpRoutes(app, deps.authenticator, deps.mcp);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
-  if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics);
+  if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics, deps.metricsLoopback ?? true);
 
   app.notFound((c) => {
     const path = c.req.path;

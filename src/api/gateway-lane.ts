@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { context as otel } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { contextFromTraceparent } from '../core/index.ts';
 import {
   type CallOptions,
   ChatCompletionRequestSchema,
@@ -45,7 +47,11 @@ export function gatewayLane(deps: GatewayLaneDeps): NativeLane {
     if (request.method !== 'POST') return false;
     const path = request.url?.split('?', 1)[0];
     if (path !== '/v1/chat/completions' && path !== '/v1/embeddings') return false;
-    void serve(deps, path, request, response);
+    // A client's W3C traceparent: the call's LLM.Invoke span hangs under its span.
+    const header = request.headers.traceparent;
+    const parent = contextFromTraceparent(typeof header === 'string' ? header : undefined);
+    if (parent) void otel.with(parent, () => serve(deps, path, request, response));
+    else void serve(deps, path, request, response);
     return true;
   };
 }

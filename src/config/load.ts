@@ -36,6 +36,15 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_SANDBOX_POOL_SIZE', 'sandboxPoolSize'],
   ['AGENTICAI_SANDBOX_IDLE_TTL_MS', 'sandboxIdleTtlMs'],
   ['AGENTICAI_SANDBOX_MAX_LIFETIME_MS', 'sandboxMaxLifetimeMs'],
+  ['OTEL_SERVICE_NAME', 'serviceName'],
+  ['OTEL_TRACES_SAMPLER', 'traceSampler'],
+  ['OTEL_TRACES_SAMPLER_ARG', 'traceSamplerRatio'],
+  ['AGENTICAI_OTLP_EXPORT', 'otlpExport'],
+  ['AGENTICAI_TRACE_STORE', 'traceStore'],
+  ['AGENTICAI_TRACE_RETENTION_DAYS', 'traceRetentionDays'],
+  ['AGENTICAI_TRACE_CONTENT', 'traceContent'],
+  ['AGENTICAI_METRICS_LOOPBACK', 'metricsLoopback'],
+  ['AGENTICAI_LOG_PRETTY', 'logPretty'],
 ];
 
 const OIDC_ENV_KEYS: Array<[string, string]> = [
@@ -59,6 +68,12 @@ function fromEnv(env: Env): Record<string, unknown> {
     if (value !== undefined && value !== '') oidc[key] = value;
   }
   if (Object.keys(oidc).length > 0) values.oidc = oidc;
+  // The standard variables turn OTLP export on (and OTEL_SDK_DISABLED off) unless ours says.
+  if (values.otlpExport === undefined) {
+    if (env.OTEL_SDK_DISABLED === 'true') values.otlpExport = false;
+    else if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+      values.otlpExport = true;
+  }
   return values;
 }
 

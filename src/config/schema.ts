@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SandboxLimitsSchema } from '../contracts/index.ts';
+import { SandboxLimitsSchema, TRACE_SAMPLERS } from '../contracts/index.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -169,6 +169,42 @@ export const ConfigSchema = z.strictObject({
     })
     .optional()
     .describe('For sandboxDriver: kubernetes: where sandbox pods run (through kubectl)'),
+  serviceName: z.string().min(1).default('agenticai').describe('service.name of spans (OTEL_SERVICE_NAME)'),
+  otlpExport: Flag.default(false).describe(
+    'Export spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (on when that variable is set); the other OTEL_EXPORTER_OTLP_* variables apply',
+  ),
+  traceSampler: z
+    .enum(TRACE_SAMPLERS)
+    .default('parentbased_always_on')
+    .describe(
+      'Which traces are exported (OTEL_TRACES_SAMPLER); metrics and costs count every call regardless',
+    ),
+  traceSamplerRatio: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe('Ratio of the ratio samplers (OTEL_TRACES_SAMPLER_ARG)'),
+  traceStore: Flag.default(true).describe(
+    'Keep spans in the platform database too, for GET /api/v1/runs/{id}/trace and actl runs trace',
+  ),
+  traceRetentionDays: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(7)
+    .describe('Days the trace store keeps spans'),
+  traceContent: Flag.default(false).describe(
+    'Put prompts and completions on LLM.Invoke spans (gen_ai.input.messages, gen_ai.output.messages), PII-masked; off by default',
+  ),
+  metricsLoopback: Flag.default(true).describe(
+    'GET /metrics is open to loopback clients (a Prometheus sidecar); off: every scrape needs a key with metrics:read',
+  ),
+  logPretty: z
+    .enum(['auto', 'true', 'false'])
+    .default('auto')
+    .describe('Human-readable logs: auto means when stdout is a terminal; JSON lines otherwise'),
   oidc: OidcConfigSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -33,6 +33,7 @@ export const PERMISSIONS = [
   'secrets:write',
   'secrets:rotate',
   'sandboxes:use',
+  'usage:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -268,6 +268,24 @@ export {
   type SecretWrite,
   SecretWriteSchema,
 } from './secrets.ts';
+export {
+  type BudgetStatus,
+  BudgetStatusSchema,
+  INHERITED_SPAN_ATTRIBUTES,
+  type RunTrace,
+  RunTraceSchema,
+  SPAN_ATTRIBUTES,
+  SPAN_NAMES,
+  TRACE_SAMPLERS,
+  type TraceSpan,
+  TraceSpanSchema,
+  USAGE_GROUPS,
+  type UsageQuery,
+  UsageQuerySchema,
+  type UsageReport,
+  UsageReportSchema,
+  UsageRowSchema,
+} from './telemetry.ts';
 export { ToolQuerySchema, toolRoutes } from './tool-routes.ts';
 export {
   AUTHENTICATION_TYPES,
@@ -309,6 +327,7 @@ export {
   type ToolWrite,
   ToolWriteSchema,
 } from './tools.ts';
+export { usageRoutes } from './usage-routes.ts';
 export { VERSION } from './version.ts';
 export {
   NodeIdSchema,

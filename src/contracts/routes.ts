@@ -12,6 +12,7 @@ import { runRoutes } from './run-routes.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
 import { secretRoutes } from './secret-routes.ts';
 import { toolRoutes } from './tool-routes.ts';
+import { usageRoutes } from './usage-routes.ts';
 
 export const HealthSchema = z.strictObject({ status: z.enum(['ok']) });
 export const ReadinessSchema = z.strictObject({
@@ -82,6 +83,7 @@ export const routes = {
   ...auditRoutes,
   ...secretRoutes,
   ...sandboxRoutes,
+  ...usageRoutes,
   ...toolRoutes,
 } as const;
 

@@ -14,6 +14,7 @@ import {
   SessionMessageSchema,
   SessionSchema,
 } from './runs.ts';
+import { RunTraceSchema } from './telemetry.ts';
 
 const RunIdParams = z.object({ id: z.string().min(1).max(64) });
 const SessionParams = z.object({ id: SessionIdSchema });
@@ -54,6 +55,21 @@ export const runRoutes = {
     permission: 'runs:read',
     params: RunIdParams,
     success: { status: 200, description: 'The run', schema: RunSchema },
+  }),
+  getRunTrace: defineRoute({
+    operationId: 'getRunTrace',
+    method: 'get',
+    path: '/api/v1/runs/{id}/trace',
+    tag: 'runs',
+    summary: "A run's span tree from the built-in trace store, with timings, tokens and cost",
+    description:
+      'Spans are written a moment after they end (batched), and kept for `traceRetentionDays`. The tree: ' +
+      '`Run` (one per execution) → `Orchestrator.Plan`, `Agent.Step` → `PDP.Evaluate`, `LLM.Invoke`, ' +
+      '`Tool.Execute` → `Sandbox.Exec`. Attributes follow the OpenTelemetry GenAI conventions; no prompt, ' +
+      'completion or argument text unless `traceContent` is on, and then PII-masked.',
+    permission: 'runs:read',
+    params: RunIdParams,
+    success: { status: 200, description: 'The trace', schema: RunTraceSchema },
   }),
   cancelRun: defineRoute({
     operationId: 'cancelRun',

@@ -26,4 +26,13 @@ export {
 } from './errors.ts';
 export { type IdGenerator, uuidv7Ids } from './ids.ts';
 export { PACKAGE_ROOT } from './package-root.ts';
+export {
+  activeTraceIds,
+  activeTraceparent,
+  contextFromTraceparent,
+  failSpan,
+  inSpan,
+  NO_TELEMETRY,
+  type Telemetry,
+} from './telemetry.ts';
 export { fieldErrorsOf, parseOrThrow, toPointer } from './validation.ts';

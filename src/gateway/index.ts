@@ -29,3 +29,4 @@ export type {
   UsageGovernor,
 } from './ports.ts';
 export type { BackendHealthRecord } from './routing/index.ts';
+export { costOf, pricesOf } from './spend.ts';

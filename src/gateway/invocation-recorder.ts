@@ -1,3 +1,5 @@
+import type { Span } from '@opentelemetry/api';
+import { endCallSpan } from './call-span.ts';
 import type { Usage } from './completion-shapes.ts';
 import type { GatewayAudit, GatewayCaller, GatewayInvocation } from './ports.ts';
 
@@ -11,6 +13,8 @@ export interface InvocationOutcome {
   cache: string | null;
   attempts: number;
   costUsd: number | null;
+  /** `finish_reason` of each choice, when the answer said. */
+  finishReasons?: string[] | undefined;
 }
 
 /** Records one call exactly once, whichever way it ends (answer, error, broken stream, abort). */
@@ -32,11 +36,13 @@ export function invocationRecorder(
   stream: boolean,
   started: number,
   signal: AbortSignal,
+  span?: Span,
 ): InvocationRecorder {
   let recorded = false;
   const done = (outcome: InvocationOutcome) => {
     if (recorded) return;
     recorded = true;
+    if (span) endCallSpan(span, outcome);
     audit({
       tenantId: caller.tenantId,
       principal: caller.principal,

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { type ResponseCache, replayAsStream, StreamAssembler } from './cache/index.ts';
+import type { Span, Tracer } from '@opentelemetry/api';
+import { NO_TELEMETRY } from '../core/index.ts';
+import { replayAsStream, StreamAssembler } from './cache/index.ts';
 import { CacheTier, replayCompletion } from './cache-tier.ts';
+import { INPUT_MESSAGES, OUTPUT_MESSAGES, tracedCall } from './call-span.ts';
+import type { CallOptions, ChatResponse, ModelGatewayOptions, Served } from './gateway-options.ts';
+
+export type { CallOptions, ChatResponse, ModelGatewayOptions, Served } from './gateway-options.ts';
+
 import { relayChatStream } from './chat-stream-relay.ts';
 import {
   ChatCompletionSchema,
@@ -31,7 +38,7 @@ import type {
 } from './ports.ts';
 import { type Opened, openRoute } from './route-attempts.ts';
 import { BackendHealth, type RouteTarget } from './routing/index.ts';
-import { type SemanticCacheStore, SemanticLayer } from './semantic-layer.ts';
+import { SemanticLayer } from './semantic-layer.ts';
 import { settlement } from './settlement.ts';
 import { costOf, estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
 import { completionText } from './token-count.ts';
@@ -41,52 +48,6 @@ import { UpstreamPool } from './upstream-exchange.ts';
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CACHE_TTL_MS = 10 * 60_000;
-
-export interface ModelGatewayOptions {
-  catalog: CatalogSource;
-  pseudonymizer: Pseudonymizer;
-  audit: GatewayAudit;
-  /** Budgets and rate limits; absent, nothing is limited. */
-  governor?: UsageGovernor;
-  /** The L1 / L2 response cache; absent, nothing is cached. */
-  responseCache?: ResponseCache;
-  /** The L3 semantic cache's store; absent, aliases' `cache.semantic` is ignored. */
-  semanticStore?: SemanticCacheStore;
-  /** Told of cache failures (L3 embedding or store), which are otherwise misses. Must not throw. */
-  onCacheError?: (error: unknown) => void;
-  /** How long a cached answer is served when the alias does not say; default 10 min. */
-  cacheTtlMs?: number;
-  /** Milliseconds on a monotonic clock: latency, breakers. */
-  now?: () => number;
-  random?: () => number;
-  /** Largest non-streaming answer (and largest stream event) accepted; default 16 MiB. */
-  maxResponseBytes?: number;
-}
-
-/** Per request: what the headers said. */
-export interface CallOptions {
-  /** `x-model-id`: pin an alias to one of its targets. */
-  pin?: string | null;
-  /** `Cache-Control` of the request. */
-  cacheControl?: string | null;
-  /**
-   * `x-sensitivity-level` (1 public, 2 internal, 3 confidential; default 1): the level of the data
-   * in the prompt. A semantic-cache answer produced at a level is served only at that level or above.
-   */
-  sensitivity?: number;
-}
-
-/** How the answer was produced, for the response headers. */
-export interface Served {
-  /** `backend/model` that answered. */
-  model: string;
-  /** `hit-l1`, `hit-l2` or `miss`; null when the request was not cacheable. */
-  cache: string | null;
-}
-
-export type ChatResponse =
-  | { kind: 'json'; body: Record<string, unknown>; served: Served }
-  | { kind: 'stream'; stream: ReadableStream<Uint8Array>; served: Served };
 
 /**
  * The OpenAI-compatible model gateway. A request names an alias, `backend/model` or a bare model;
@@ -110,6 +71,8 @@ export class ModelGateway {
   readonly #random: () => number;
   readonly #maxResponseBytes: number;
   readonly #pool: UpstreamPool;
+  readonly #tracer: Tracer;
+  readonly #traceContent: boolean;
   readonly health: BackendHealth;
 
   constructor(options: ModelGatewayOptions) {
@@ -121,6 +84,8 @@ export class ModelGateway {
     this.#random = options.random ?? Math.random;
     this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#pool = new UpstreamPool(this.#maxResponseBytes);
+    this.#tracer = options.tracer ?? NO_TELEMETRY.tracer;
+    this.#traceContent = options.traceContent ?? false;
     this.health = new BackendHealth({ now: this.#now });
     const onCacheError = options.onCacheError ?? (() => undefined);
     const semantic = options.semanticStore
@@ -142,13 +107,30 @@ export class ModelGateway {
     return modelList(await this.#catalog.catalog(tenantId, signal));
   }
 
-  async chat(
+  /**
+   * A chat completion, in an `LLM.Invoke` span (GenAI conventions; no prompt or completion text)
+   * that ends when the answer or stream does; its `traceparent` goes to the backend.
+   */
+  chat(
     caller: GatewayCaller,
     request: ChatCompletionRequest,
     signal: AbortSignal,
     options: CallOptions = {},
   ): Promise<ChatResponse> {
+    return tracedCall(this.#tracer, caller, 'chat', request.model, (span) =>
+      this.#chat(caller, request, signal, options, span),
+    );
+  }
+
+  async #chat(
+    caller: GatewayCaller,
+    request: ChatCompletionRequest,
+    signal: AbortSignal,
+    options: CallOptions,
+    span: Span,
+  ): Promise<ChatResponse> {
     const started = this.#now();
+    if (this.#traceContent) span.setAttribute(INPUT_MESSAGES, JSON.stringify(request.messages));
     const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
     const estimate = estimateChatTokens(request);
     const streaming = request.stream === true;
@@ -162,6 +144,7 @@ export class ModelGateway {
       streaming,
       started,
       signal,
+      span,
     );
     // A refusal (rate limit, budget) is a call too: it is audited.
     const refused = (error: unknown) => record.failed(error, route.requested, null);
@@ -243,6 +226,7 @@ export class ModelGateway {
           ...(assembler ? { onChunk: (chunk: Record<string, unknown>) => assembler.push(chunk) } : {}),
           onEnd: ({ usage, error, text }) => {
             exchange.close();
+            if (this.#traceContent) span.setAttribute(OUTPUT_MESSAGES, text);
             settle(usage, error, 200, text);
             const assembled = error === null ? assembler?.result() : null;
             if (assembled) this.#caching.store(plan, assembled, target.id, caller.tenantId);
@@ -257,6 +241,11 @@ export class ModelGateway {
       const completion = parsed.value;
       completion.model = request.model;
       if (session) for (const choice of completion.choices) restoreMessage(choice.message, session);
+      span.setAttribute(
+        'gen_ai.response.finish_reasons',
+        completion.choices.map((choice) => String(choice.finish_reason ?? 'unknown')),
+      );
+      if (this.#traceContent) span.setAttribute(OUTPUT_MESSAGES, completionText(completion.choices));
       settle(usageOf(completion.usage), null, 200, completionText(completion.choices));
       this.#caching.store(plan, completion, target.id, caller.tenantId);
       // A backend that ignored `stream: true`: the caller still gets the stream it asked for.
@@ -272,11 +261,24 @@ export class ModelGateway {
     }
   }
 
-  async embeddings(
+  /** Embeddings, in an `LLM.Invoke` span (`gen_ai.operation.name` embeddings). */
+  embeddings(
     caller: GatewayCaller,
     request: EmbeddingsRequest,
     signal: AbortSignal,
     options: CallOptions = {},
+  ): Promise<{ body: Record<string, unknown>; served: Served }> {
+    return tracedCall(this.#tracer, caller, 'embeddings', request.model, (span) =>
+      this.#embeddings(caller, request, signal, options, span),
+    );
+  }
+
+  async #embeddings(
+    caller: GatewayCaller,
+    request: EmbeddingsRequest,
+    signal: AbortSignal,
+    options: CallOptions,
+    span: Span,
   ): Promise<{ body: Record<string, unknown>; served: Served }> {
     const started = this.#now();
     const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
@@ -290,6 +292,7 @@ export class ModelGateway {
       false,
       started,
       signal,
+      span,
     );
     const refused = (error: unknown) => record.failed(error, route.requested, null);
     await this.#governor?.admit(caller, estimate, signal).catch(refused);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { durationToMs } from '../contracts/index.ts';
-import { retryAfterMs } from '../core/index.ts';
+import { activeTraceparent, retryAfterMs } from '../core/index.ts';
 import {
   CallScope,
   ConcurrencyLimiter,
@@ -73,6 +73,8 @@ export class UpstreamPool {
     try {
       const headers: OutgoingHttpHeaders = { accept: streaming ? 'text/event-stream' : 'application/json' };
       if (backend.apiKey) headers.authorization = `Bearer ${backend.apiKey}`;
+      const traceparent = activeTraceparent();
+      if (traceparent) headers.traceparent = traceparent;
       const url = this.#url(spec.endpoint, path);
       const response = await postJson(url, body, headers, this.#agents, call.signal);
       const status = response.statusCode ?? 0;

@@ -39,6 +39,7 @@ describe('role permissions', () => {
         'tools:invoke',
         'tools:read',
         'tools:write',
+        'usage:read',
       ],
       admin: [
         'agents:read',
@@ -63,6 +64,7 @@ describe('role permissions', () => {
         'tools:invoke',
         'tools:read',
         'tools:write',
+        'usage:read',
       ],
     });
   });

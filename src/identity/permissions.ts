@@ -23,6 +23,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'metrics:read',
     'audit:read',
     'sandboxes:use',
+    'usage:read',
   ],
   admin: [
     ...READ,
@@ -42,6 +43,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit:read',
     'policies:write',
     'sandboxes:use',
+    'usage:read',
   ],
 };
 

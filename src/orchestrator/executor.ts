@@ -1,9 +1,16 @@
+import {
+  context as otel,
+  ROOT_CONTEXT,
+  type Span,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { AgentSpec } from '../contracts/index.ts';
-import { AppError, type Clock } from '../core/index.ts';
+import { SPAN_ATTRIBUTES as A, type AgentSpec, SPAN_NAMES } from '../contracts/index.ts';
+import { AppError, type Clock, inSpan, NO_TELEMETRY, type Telemetry } from '../core/index.ts';
 import {
   type AgentRuntime,
-  type ChatMessage,
   type ModelTarget,
   ModelUnavailableError,
   RunPaused,
@@ -12,6 +19,7 @@ import {
 } from '../runtime/index.ts';
 import { GovernanceStop, RunLimitExceeded, RunSetupError, RunStop } from './errors.ts';
 import type { Governance } from './governance.ts';
+import { historyOf, textOf } from './history.ts';
 import type { ClaimedRun, EventDraft, Fence, RunQueue, RunRecord, TransitionChange } from './ports.ts';
 import { LeaseLostError } from './ports.ts';
 import { DurableRunContext } from './run-context.ts';
@@ -39,38 +47,15 @@ export interface ExecutorDeps {
   leaseMs: number;
   /** Policy, approvals, guard and audit for every model and tool call; absent in unit tests. */
   governance?: Governance | undefined;
+  /** Spans of each execution (`Run` → `Orchestrator.Plan`, `Agent.Step`, …); none by default. */
+  telemetry?: Telemetry | undefined;
 }
+
+/** Where an execution left the run: its status and reason, or null (left to another worker). */
+type Outcome = { status: string; reason: string | null } | null;
 
 const DEFAULT_MAX_STEPS = 50;
 const DEFAULT_HISTORY = 20;
-
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && 'messages' in value && Array.isArray(value.messages)) {
-    const last = [...value.messages].reverse().find((m: { role?: string }) => m.role === 'user') as
-      | { content?: unknown }
-      | undefined;
-    return typeof last?.content === 'string' ? last.content : JSON.stringify(value);
-  }
-  return JSON.stringify(value);
-}
-
-function historyOf(
-  messages: Array<{ role: string; content: unknown }>,
-  maxTokens: number | undefined,
-): ChatMessage[] {
-  const history = messages.map((m) => ({ role: m.role as ChatMessage['role'], content: textOf(m.content) }));
-  if (maxTokens === undefined) return history;
-  // Rough budget (4 characters a token): keep the newest messages that fit.
-  let budget = maxTokens * 4;
-  const kept: ChatMessage[] = [];
-  for (const message of history.reverse()) {
-    budget -= message.content?.length ?? 0;
-    if (budget < 0) break;
-    kept.unshift(message);
-  }
-  return kept;
-}
 
 /**
  * Runs one claimed run to its next resting state (completed, failed, paused, cancelled,
@@ -81,8 +66,48 @@ export class RunExecutor {
   constructor(private readonly deps: ExecutorDeps) {}
 
   async execute(claimed: ClaimedRun, stop: AbortController): Promise<void> {
+    const { run } = claimed;
+    const telemetry = this.deps.telemetry ?? NO_TELEMETRY;
+    // The run's trace: under the client's span when the request that made it carried a traceparent.
+    const parent = run.parentSpanId
+      ? trace.setSpanContext(ROOT_CONTEXT, {
+          traceId: run.traceId,
+          spanId: run.parentSpanId,
+          traceFlags: TraceFlags.SAMPLED,
+          isRemote: true,
+        })
+      : ROOT_CONTEXT;
+    const span = telemetry.withTraceId(run.traceId, () =>
+      telemetry.tracer.startSpan(
+        SPAN_NAMES.run,
+        {
+          attributes: {
+            [A.runId]: run.id,
+            [A.tenantId]: run.tenantId,
+            [A.agentId]: run.agentName,
+            [A.agentVersion]: run.agentVersion,
+            [A.userId]: run.createdBy,
+            [A.genAiOperation]: 'invoke_agent',
+            'gen_ai.agent.name': run.agentName,
+          },
+        },
+        parent,
+      ),
+    );
+    const outcome = await otel.with(trace.setSpan(parent, span), () => this.#execute(claimed, stop, span));
+    if (outcome) {
+      span.setAttribute(A.runStatus, outcome.status);
+      if (outcome.reason) span.setAttribute(A.runReason, outcome.reason);
+      if (outcome.status === 'failed' || outcome.status === 'timed_out')
+        span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.reason ?? outcome.status });
+    } else span.setAttribute(A.runStatus, 'released');
+    span.end();
+  }
+
+  async #execute(claimed: ClaimedRun, stop: AbortController, span: Span): Promise<Outcome> {
     const { run, fence } = claimed;
     const { queue, logger } = this.deps;
+    const tracer = (this.deps.telemetry ?? NO_TELEMETRY).tracer;
     const heartbeat = setInterval(
       () => {
         queue
@@ -105,15 +130,35 @@ export class RunExecutor {
           Math.max(0, deadlineAt.getTime() - Date.now()),
         );
       }
-      const spec = await this.deps.catalog.spec(run.tenantId, run.agentName, run.agentVersion);
-      if (!spec)
-        throw new RunSetupError(`agent ${run.agentName} version ${run.agentVersion} no longer exists`);
-      const context = await this.#context(run, fence, spec, stop.signal);
-      await context.ctx.inspectInput();
+      const { context, spec, prepared } = await inSpan(
+        tracer,
+        SPAN_NAMES.plan,
+        { [A.agentId]: run.agentName, [A.agentVersion]: run.agentVersion },
+        async (plan) => {
+          const spec = await this.deps.catalog.spec(run.tenantId, run.agentName, run.agentVersion);
+          if (!spec)
+            throw new RunSetupError(`agent ${run.agentName} version ${run.agentVersion} no longer exists`);
+          const context = await this.#context(run, fence, spec, stop.signal, tracer);
+          await context.ctx.inspectInput();
+          const prepared = await this.#prepare(run, fence, spec);
+          plan.setAttributes({
+            'agent.runtime': spec.runtime,
+            'agent.tools': prepared.tools.length,
+            [A.genAiRequestModel]: spec.model.backend,
+            'agent.history_messages': prepared.history.length,
+          });
+          return { context, spec, prepared };
+        },
+      );
+      span.setAttribute('agent.runtime', spec.runtime);
       const runtime = this.deps.runtimes[spec.runtime];
-      const prepared = await this.#prepare(run, fence, spec);
       const output = await runtime.execute(context.ctx, prepared);
       await context.ctx.settle();
+      const usage = context.ctx.usage;
+      span.setAttributes({
+        [A.genAiInputTokens]: usage.inputTokens,
+        [A.genAiOutputTokens]: usage.outputTokens,
+      });
       await this.#end(
         fence,
         {
@@ -127,12 +172,14 @@ export class RunExecutor {
             { role: 'assistant', content: textOf(output) },
           ],
         },
-        { type: 'run_completed', data: { output, usage: this.#usage(context.ctx.usage) } },
+        { type: 'run_completed', data: { output, usage: this.#usage(usage) } },
       );
+      return { status: 'completed', reason: null };
     } catch (error) {
-      await this.#settleFailure(run, fence, error, stop.signal).catch((failure: unknown) => {
+      return await this.#settleFailure(run, fence, error, stop.signal).catch((failure: unknown) => {
         if (!(failure instanceof LeaseLostError))
           logger.error({ err: failure, runId: run.id }, 'could not record the run outcome');
+        return null;
       });
     } finally {
       clearInterval(heartbeat);
@@ -165,7 +212,13 @@ export class RunExecutor {
     return deadlineAt;
   }
 
-  async #context(run: RunRecord, fence: Fence, spec: AgentSpec, signal: AbortSignal) {
+  async #context(
+    run: RunRecord,
+    fence: Fence,
+    spec: AgentSpec,
+    signal: AbortSignal,
+    tracer: Telemetry['tracer'],
+  ) {
     const steps = await this.deps.queue.steps(fence);
     const governance = this.deps.governance
       ? await this.deps.governance.forRun(run, { name: run.agentName, version: run.agentVersion, spec })
@@ -182,6 +235,7 @@ export class RunExecutor {
       steps,
       run.usage,
       governance,
+      tracer,
     );
     return { ctx };
   }
@@ -212,7 +266,7 @@ export class RunExecutor {
     await this.deps.queue.transition(fence, change, event);
   }
 
-  async #settleFailure(run: RunRecord, fence: Fence, error: unknown, signal: AbortSignal): Promise<void> {
+  async #settleFailure(run: RunRecord, fence: Fence, error: unknown, signal: AbortSignal): Promise<Outcome> {
     const now = this.deps.clock.now();
     const stop =
       signal.aborted && signal.reason instanceof RunStop
@@ -222,7 +276,7 @@ export class RunExecutor {
           : null;
     if (error instanceof LeaseLostError || stop?.why === 'lease_lost' || stop?.why === 'shutdown') {
       this.deps.logger.info({ runId: run.id, why: stop?.why ?? 'lease_lost' }, 'run left to another worker');
-      return;
+      return null;
     }
     if (stop?.why === 'cancelled') {
       const request = (await this.deps.queue.current(fence))?.cancelRequest;
@@ -234,11 +288,11 @@ export class RunExecutor {
           data: { by: request?.by ?? 'system', reason: request?.reason ?? 'cancel requested' },
         },
       );
-      return;
+      return { status: 'cancelled', reason: 'cancelled' };
     }
     if (stop?.why === 'timed_out') {
       await this.#fail(fence, 'timed_out', 'timed_out', 'the run exceeded its timeout', now);
-      return;
+      return { status: 'timed_out', reason: 'timed_out' };
     }
     if (error instanceof RunPaused) {
       await this.deps.queue.transition(
@@ -253,7 +307,7 @@ export class RunExecutor {
           },
         },
       );
-      return;
+      return { status: 'paused', reason: error.reason };
     }
     if (error instanceof ModelUnavailableError) {
       const spec = await this.deps.catalog
@@ -261,27 +315,24 @@ export class RunExecutor {
         .catch(() => null);
       const fallback = spec?.fallbackMessage;
       await this.#fail(fence, 'failed', 'model_unavailable', error.message, now, fallback);
-      return;
+      return { status: 'failed', reason: 'model_unavailable' };
     }
-    if (error instanceof GovernanceStop) {
+    if (error instanceof GovernanceStop || error instanceof RunLimitExceeded) {
       await this.#fail(fence, 'failed', error.reason, error.message, now);
-      return;
-    }
-    if (error instanceof RunLimitExceeded) {
-      await this.#fail(fence, 'failed', error.reason, error.message, now);
-      return;
+      return { status: 'failed', reason: error.reason };
     }
     if (error instanceof RunSetupError) {
       await this.#fail(fence, 'failed', 'invalid_agent', error.message, now);
-      return;
+      return { status: 'failed', reason: 'invalid_agent' };
     }
     if (error instanceof AppError && error.code === 'CONFLICT') {
       // The run was ended from outside (a cancel raced this worker): nothing left to record.
       const current = await this.deps.queue.current(fence);
-      if (current && isTerminal(current.status)) return;
+      if (current && isTerminal(current.status)) return null;
     }
     this.deps.logger.error({ err: error, runId: run.id }, 'run failed');
     await this.#fail(fence, 'failed', 'error', error instanceof Error ? error.message : String(error), now);
+    return { status: 'failed', reason: 'error' };
   }
 
   async #fail(

@@ -34,6 +34,8 @@ export interface RunRecord {
   idempotencyKey: string | null;
   createdBy: string;
   traceId: string;
+  /** The client's span (W3C traceparent) the run's root span hangs under; null: the run is the root. */
+  parentSpanId: string | null;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -109,6 +111,7 @@ export interface NewRun {
   requestHash: string | null;
   createdBy: string;
   traceId: string;
+  parentSpanId?: string | null;
   createdAt: Date;
   timeoutMs: number | null;
 }

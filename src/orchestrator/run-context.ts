@@ -1,4 +1,5 @@
-import { abortableSleep, type Clock } from '../core/index.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { abortableSleep, type Clock, NO_TELEMETRY } from '../core/index.ts';
 import type {
   ApprovalDecision,
   ApprovalRequest,
@@ -10,10 +11,11 @@ import type {
 } from '../runtime/index.ts';
 import { RunPaused, ToolUnavailableError } from '../runtime/index.ts';
 import { RunLimitExceeded } from './errors.ts';
-import type { GovernedCall, RunGovernance } from './governance.ts';
+import type { RunGovernance } from './governance.ts';
 import type { EventDraft, Fence, Resolution, RunQueue, StepRecord } from './ports.ts';
 import { type Decided, RunGovernor } from './run-governor.ts';
 import { toEventDraft } from './runtime-events.ts';
+import { governedCall, inStepSpan } from './step-calls.ts';
 
 export interface RunLimits {
   maxSteps: number;
@@ -55,6 +57,7 @@ export class DurableRunContext implements RunContext {
     steps: readonly StepRecord[],
     used: TokenUsage,
     private readonly governance: RunGovernance | null = null,
+    private readonly tracer: Tracer = NO_TELEMETRY.tracer,
   ) {
     this.#governor = governance
       ? new RunGovernor(governance, async (data) => {
@@ -88,8 +91,14 @@ export class DurableRunContext implements RunContext {
     return this.resolution;
   }
 
+  /**
+   * One step, in an `Agent.Step` span (a step replayed from its record has none: it did not run
+   * again). A pause (approval, in doubt) ends the span without an error.
+   */
   step<T>(key: string, options: StepOptions, execute: (execution: StepExecution) => Promise<T>): Promise<T> {
-    return this.#step(key, options, execute, 1);
+    const existing = this.#steps.get(key);
+    if (existing?.status === 'completed') return this.#step(key, options, execute, 1);
+    return inStepSpan(this.tracer, key, options, existing, () => this.#step(key, options, execute, 1));
   }
 
   async #step<T>(
@@ -100,7 +109,7 @@ export class DurableRunContext implements RunContext {
   ): Promise<T> {
     this.signal.throwIfAborted();
     const existing = this.#steps.get(key);
-    const governed = this.#governed(key, options, existing);
+    const governed = this.governance ? governedCall(key, options, existing) : null;
     if (existing?.status === 'completed') {
       // Replayed tool output is inspected again: that rebuilds the run's taint after a restart.
       if (governed?.kind === 'tool_call')
@@ -230,24 +239,6 @@ export class DurableRunContext implements RunContext {
     if (tries >= TOOL_TRIES) throw error;
     await abortableSleep(TOOL_RETRY_MS * 2 ** (tries - 1), this.signal);
     return this.#step(key, options, execute, tries + 1);
-  }
-
-  #governed(key: string, options: StepOptions, existing: StepRecord | undefined): GovernedCall | null {
-    if (!this.governance) return null;
-    const call =
-      options.call ??
-      (options.kind === 'tool_call' || options.kind === 'model_call'
-        ? { kind: options.kind, name: options.name, args: options.input }
-        : null);
-    if (!call) return null;
-    return {
-      kind: call.kind,
-      stepKey: key,
-      name: call.name,
-      args: call.kind === 'tool_call' ? (call.args ?? null) : null,
-      destructive: options.destructive ?? false,
-      attempt: existing ? existing.attempt + 1 : 1,
-    };
   }
 
   /** Inspects the run's input before anything runs (prompt injection from the user). */

@@ -12,6 +12,7 @@ import {
 } from '../contracts/index.ts';
 import {
   AppError,
+  activeTraceIds,
   type Clock,
   contentHash,
   decodeCursor,
@@ -70,6 +71,8 @@ export class RunService {
     }
     const { version, spec } = await this.agents.versionFor(caller.tenantId, agent, request.version);
     const now = this.clock.now();
+    // The request's trace (a client's traceparent): the run joins it, its root span under the client's.
+    const parent = activeTraceIds();
     const { run, created } = await this.store.create(
       caller.tenantId,
       {
@@ -90,7 +93,8 @@ export class RunService {
             })
           : null,
         createdBy: caller.principal,
-        traceId: newTraceId(),
+        traceId: parent?.traceId ?? newTraceId(),
+        parentSpanId: parent?.spanId ?? null,
         timeoutMs: spec.limits?.timeout ? durationToMs(spec.limits.timeout) : null,
         createdAt: now,
       },

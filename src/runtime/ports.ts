@@ -57,6 +57,8 @@ export interface ModelTarget {
   maxConcurrency?: number;
   /** `trust: external` on the ModelBackend: prompts leave the company, so PII is pseudonymized first. */
   external?: boolean;
+  /** USD per 1,000 tokens (the backend's `cost_per_1k`), for the call's cost; absent: unpriced. */
+  price?: { input: number; output: number };
   /**
    * Set when the agent names a model alias: the call goes through the model gateway (routing,
    * failover, caches, budgets, audit) as this run, and `endpoint` is unused.

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { AppError, type Clock, denied, invalid } from '../core/index.ts';
+import { SPAN_ATTRIBUTES as A, SPAN_NAMES } from '../contracts/index.ts';
+import {
+  AppError,
+  activeTraceparent,
+  type Clock,
+  denied,
+  inSpan,
+  invalid,
+  NO_TELEMETRY,
+} from '../core/index.ts';
 import type { ExecOptions, ExecResult, SandboxDriver, SandboxLimits, SandboxStats } from './driver.ts';
 import type { EgressAttempt } from './egress-proxy.ts';
 import { WarmPool } from './warm-pool.ts';
@@ -47,6 +57,8 @@ export interface SandboxManagerOptions {
   egressPolicy: (tenantId: string) => Promise<readonly string[]>;
   onExec?: (sandbox: SandboxInfo, command: readonly string[], result: ExecResult) => void;
   onEgress?: (sandbox: SandboxInfo, attempt: EgressAttempt) => void;
+  /** Each exec is a `Sandbox.Exec` span; the command sees it as `TRACEPARENT`. */
+  tracer?: Tracer | undefined;
 }
 
 const SWEEP_MS = 5_000;
@@ -96,6 +108,11 @@ export class SandboxManager {
   }
 
   /** The driver in use, or null with the reason; waits for the start-up probe. */
+  /** Sandboxes warm in the pool and handed out (live), for the metrics. */
+  poolStats(): { warm: number; live: number } {
+    return { warm: this.#pool?.available ?? 0, live: this.#live.size };
+  }
+
   async driver(): Promise<{ name: string | null; reason: string; pool: number }> {
     await this.#ready;
     return { name: this.#driver?.name ?? null, reason: this.#reason, pool: this.#pool?.available ?? 0 };
@@ -169,7 +186,24 @@ export class SandboxManager {
       throw invalid(`timeout may not exceed the sandbox's limit of ${info.limits.timeoutMs} ms`);
     const driver = await this.#requireDriver();
     this.#touch(info);
-    const result = await driver.exec(id, command, options);
+    const result = await inSpan(
+      this.#options.tracer ?? NO_TELEMETRY.tracer,
+      SPAN_NAMES.sandbox,
+      { [A.sandboxId]: id, [A.sandboxDriver]: driver.name, [A.tenantId]: tenantId },
+      async (span) => {
+        const traceparent = activeTraceparent();
+        const result = await driver.exec(
+          id,
+          command,
+          traceparent ? { ...options, env: { ...options.env, TRACEPARENT: traceparent } } : options,
+        );
+        span.setAttributes({
+          [A.sandboxOutcome]: result.outcome,
+          ...(result.exitCode !== null ? { [A.sandboxExitCode]: result.exitCode } : {}),
+        });
+        return result;
+      },
+    );
     this.#touch(info);
     this.#options.onExec?.(info, command, result);
     return result;

@@ -33,3 +33,10 @@ export { type DB, TENANT_ROLE, TENANT_TABLES } from './schema.ts';
 export { SqlSecretStore } from './secret-repository.ts';
 export { cosine, type SemanticMatch, SqlSemanticCache } from './semantic-cache-repository.ts';
 export { inTenantTransaction, type Tx } from './tenant-scope.ts';
+export { SqlTraceStore, type StoredSpan } from './trace-repository.ts';
+export {
+  SqlUsageStore,
+  type UsageDimension,
+  type UsageEntry,
+  type UsageTotals,
+} from './usage-repository.ts';

@@ -62,6 +62,7 @@ export class SqlRunStore implements RunStore {
           request_hash: run.requestHash,
           created_by: run.createdBy,
           trace_id: run.traceId,
+          parent_span_id: run.parentSpanId ?? null,
           timeout_ms: run.timeoutMs,
           created_at: run.createdAt,
           updated_at: run.createdAt,

@@ -39,6 +39,7 @@ export interface RunRow {
   idempotency_key: string | null;
   created_by: string;
   trace_id: string;
+  parent_span_id?: string | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -72,6 +73,7 @@ export function toRun(row: RunRow): RunRecord {
     idempotencyKey: row.idempotency_key,
     createdBy: row.created_by,
     traceId: row.trace_id,
+    parentSpanId: row.parent_span_id ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     startedAt: row.started_at,

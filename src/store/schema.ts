@@ -155,6 +155,7 @@ export interface RunsTable {
   request_hash: string | null;
   created_by: string;
   trace_id: string;
+  parent_span_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   started_at: NullableTimestamp;
@@ -276,6 +277,37 @@ export interface AuditHeadsTable {
   updated_at: Timestamp;
 }
 
+export interface TraceSpansTable {
+  tenant_id: string;
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string | null;
+  run_id: string | null;
+  name: string;
+  kind: string;
+  start_time: Timestamp;
+  /** Microseconds; bigint comes back as a string. */
+  duration_us: ColumnType<string, number, number>;
+  status: string;
+  status_message: string | null;
+  attributes: Json;
+  events: ColumnType<unknown, string, string>;
+}
+
+export interface UsageDailyTable {
+  tenant_id: string;
+  day: ColumnType<string, string, string>;
+  agent: string;
+  model: string;
+  principal: string;
+  calls: ColumnType<string, number, number>;
+  errors: ColumnType<string, number, number>;
+  input_tokens: ColumnType<string, number, number>;
+  output_tokens: ColumnType<string, number, number>;
+  cost_usd: ColumnType<string, number, number>;
+  unpriced_calls: ColumnType<string, number, number>;
+}
+
 export interface DB {
   tenants: TenantsTable;
   principals: PrincipalsTable;
@@ -298,6 +330,8 @@ export interface DB {
   approvals: ApprovalsTable;
   audit_records: AuditRecordsTable;
   audit_heads: AuditHeadsTable;
+  trace_spans: TraceSpansTable;
+  usage_daily: UsageDailyTable;
 }
 
 /** Tables whose rows belong to one tenant; each has row-level security keyed by app.tenant_id. */
@@ -320,6 +354,8 @@ export const TENANT_TABLES = [
   'policies',
   'policy_versions',
   'approvals',
+  'trace_spans',
+  'usage_daily',
 ] as const;
 
 /** The role tenant-scoped transactions switch to; row-level security applies to it. */

@@ -15,26 +15,18 @@ export interface ModelCallSample {
 }
 
 /**
- * The model gateway's Prometheus metrics, with seed 004 §17.2's names and labels:
- * `agent_token_usage{agent_id,model_name}` (tokens, a counter) and
+ * The model gateway's cache metrics, with seed 004 §17.2's names and labels:
  * `msig_cache_hit_ratio{cache_level}` (hits at that level over cacheable requests since start),
- * with `msig_cache_requests_total{cache_level}` behind it. Labels stay bounded: agents and models
- * are names from the registry, never run or user ids.
+ * with `msig_cache_requests_total{cache_level}` behind it. Tokens and cost come from the
+ * `LLM.Invoke` spans (PlatformMetrics).
  */
 export class GatewayMetrics {
   readonly registry: Registry;
-  readonly #tokens: Counter<'agent_id' | 'model_name' | 'direction'>;
   readonly #cache: Counter<'cache_level'>;
   readonly #counts = new Map<string, number>(CACHE_LEVELS.map((level) => [level, 0]));
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
-    this.#tokens = new Counter({
-      name: 'agent_token_usage',
-      help: 'Model tokens used through the gateway, by agent (none for API callers) and model',
-      labelNames: ['agent_id', 'model_name', 'direction'],
-      registers: [registry],
-    });
     this.#cache = new Counter({
       name: 'msig_cache_requests_total',
       help: 'Cacheable model requests by how the response cache answered them',
@@ -57,14 +49,6 @@ export class GatewayMetrics {
 
   /** One finished model call. */
   observe(sample: ModelCallSample): void {
-    const agent = sample.agent ?? 'none';
-    if (sample.inputTokens)
-      this.#tokens.inc({ agent_id: agent, model_name: sample.model, direction: 'input' }, sample.inputTokens);
-    if (sample.outputTokens)
-      this.#tokens.inc(
-        { agent_id: agent, model_name: sample.model, direction: 'output' },
-        sample.outputTokens,
-      );
     if (sample.cache !== null && this.#counts.has(sample.cache)) {
       this.#counts.set(sample.cache, (this.#counts.get(sample.cache) ?? 0) + 1);
       this.#cache.inc({ cache_level: sample.cache });

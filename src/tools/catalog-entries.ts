@@ -26,7 +26,7 @@ export interface ToolCallContext {
   idempotencyKey?: string | undefined;
   /** The agent's per-reference settings (built-in tools read theirs). */
   config?: Record<string, unknown> | undefined;
-  /** W3C trace context passed on to the tool (MCP `_meta`). */
+  /** W3C trace context passed on to the tool (HTTP `traceparent` header, MCP `_meta`). */
   traceparent?: string | undefined;
   /** The run making the call (a run's built-in tools keep per-run state: code_interpreter). */
   runId?: string | undefined;
@@ -140,6 +140,7 @@ async function runHttp(
     args,
     signal: context.signal,
     idempotencyKey: context.idempotencyKey,
+    traceparent: context.traceparent,
     maxResultBytes: config.maxResultBytes ?? deps.maxResultBytes,
     secret: async (ref) => {
       const value = await deps.secret(tenantId, ref, context.signal);

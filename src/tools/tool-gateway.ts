@@ -1,12 +1,23 @@
+import type { Tracer } from '@opentelemetry/api';
 import {
+  SPAN_ATTRIBUTES as A,
   type FieldError,
   type OpenApiToolConfig,
   type Page,
   parseJson,
+  SPAN_NAMES,
   type Tool,
   type ToolInfo,
 } from '../contracts/index.ts';
-import { AppError, decodeCursor, encodeCursor, NameCursorSchema } from '../core/index.ts';
+import {
+  AppError,
+  activeTraceparent,
+  decodeCursor,
+  encodeCursor,
+  inSpan,
+  NameCursorSchema,
+  NO_TELEMETRY,
+} from '../core/index.ts';
 import type {
   ToolDefinition,
   ToolInvokeOptions,
@@ -37,6 +48,8 @@ export interface ToolGatewayOptions extends EntryDeps {
   validator: ArgumentValidator;
   /** The argument limits the tenant's policies put on a tool, in words (added to what the model sees). */
   limits?: (tenantId: string, tool: string) => Promise<string[]>;
+  /** Each call is a `Tool.Execute` span, its trace context passed on to the tool. */
+  tracer?: Tracer | undefined;
 }
 
 /**
@@ -118,8 +131,43 @@ export class ToolGateway implements ToolInvoker {
     context: ToolCallContext,
   ): Promise<ToolOutcome & { destructive: boolean }> {
     const entry = await this.#entry(tenantId, name);
-    const outcome = await entry.run(tenantId, args, context);
+    const outcome = await this.#run(entry, tenantId, args, context);
     return { ...outcome, destructive: entry.destructive };
+  }
+
+  /**
+   * Runs a call in a `Tool.Execute` span (GenAI `execute_tool`; seed names `tool.name`,
+   * `tool.input_size`), passing the span's `traceparent` to the tool (HTTP header, MCP `_meta`,
+   * sandbox environment). Arguments and results stay out of the span.
+   */
+  #run(
+    entry: CatalogEntry,
+    tenantId: string,
+    args: Record<string, unknown>,
+    context: ToolCallContext,
+  ): Promise<ToolOutcome> {
+    const tracer = this.#options.tracer ?? NO_TELEMETRY.tracer;
+    return inSpan(
+      tracer,
+      SPAN_NAMES.tool,
+      {
+        [A.toolName]: entry.info.name,
+        [A.genAiToolName]: entry.info.name,
+        [A.genAiOperation]: 'execute_tool',
+        [A.toolType]: entry.info.type,
+        [A.toolInputSize]: Buffer.byteLength(JSON.stringify(args)),
+        ...(tenantId ? { [A.tenantId]: tenantId } : {}),
+      },
+      async (span) => {
+        const outcome = await entry.run(tenantId, args, {
+          ...context,
+          traceparent: activeTraceparent() ?? context.traceparent,
+        });
+        span.setAttribute(A.toolOutcome, outcome.result.isError ? 'error' : 'ok');
+        if (outcome.truncated) span.setAttribute('tool.truncated', true);
+        return outcome;
+      },
+    );
   }
 
   // ToolInvoker, for the runtimes.
@@ -178,7 +226,7 @@ export class ToolGateway implements ToolInvoker {
       return errorText(
         `invalid arguments for ${name}: ${problems.map((p) => `${p.pointer || '/'} ${p.detail}`).join('; ')}`,
       );
-    const { result } = await entry.run(tenantId ?? '', record, {
+    const { result } = await this.#run(entry, tenantId ?? '', record, {
       signal: options.signal,
       idempotencyKey: options.idempotencyKey,
       config: options.config,

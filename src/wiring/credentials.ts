@@ -1,4 +1,5 @@
-import { CachedCredentialLookup } from '../identity/index.ts';
+import type { Config } from '../config/index.ts';
+import { CachedCredentialLookup, JoseJwtVerifier, type JwtOptions } from '../identity/index.ts';
 import { channelsFor, type Database, SqlCredentialLookup } from '../store/index.ts';
 
 /**
@@ -11,4 +12,15 @@ export async function wireCredentials(database: Database): Promise<CachedCredent
     credentials.invalidateTenant(tenantId),
   );
   return credentials;
+}
+
+/** Bearer JWTs from the configured OIDC issuer, if any. */
+export function jwtOptions(config: Config): JwtOptions | undefined {
+  if (!config.oidc) return undefined;
+  return {
+    verifier: new JoseJwtVerifier(config.oidc),
+    tenantClaim: config.oidc.tenantClaim,
+    rolesClaim: config.oidc.rolesClaim,
+    defaultTenant: config.oidc.defaultTenant,
+  };
 }

@@ -1,4 +1,6 @@
-import type { DecisionRequest } from '../contracts/index.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { SPAN_ATTRIBUTES as A, type DecisionRequest, SPAN_NAMES } from '../contracts/index.ts';
+import { inSpan } from '../core/index.ts';
 import type { DecisionInput, DecisionPoint, Verdict } from '../orchestrator/index.ts';
 import { denyOverQuota, evaluate, type QuotaOverrun, quotaCounters, TAINT_RULE } from '../policy/index.ts';
 import type { Cache } from '../store/index.ts';
@@ -114,5 +116,42 @@ export class CachedDecisionPoint implements DecisionPoint {
         WINDOW_MS[counter.window],
       );
     }
+  }
+}
+
+/**
+ * Each decision as a `PDP.Evaluate` span: the action, the verdict, the rule behind it and the
+ * caller's first group (no arguments). Denials feed `pdp_block_total{policy_rule,user_group}`.
+ */
+export class TracedDecisionPoint implements DecisionPoint {
+  constructor(
+    private readonly inner: DecisionPoint,
+    private readonly tracer: Tracer,
+  ) {}
+
+  decide(tenantId: string, input: DecisionInput): Promise<Verdict> {
+    return inSpan(
+      this.tracer,
+      SPAN_NAMES.pdp,
+      {
+        [A.pdpAction]: input.action,
+        [A.tenantId]: tenantId,
+        [A.userGroup]: input.principal.groups[0] ?? 'none',
+        ...(input.tool ? { [A.toolName]: input.tool.name } : {}),
+        ...(input.model ? { [A.genAiRequestModel]: input.model.name } : {}),
+      },
+      async (span) => {
+        const verdict = await this.inner.decide(tenantId, input);
+        span.setAttributes({
+          [A.pdpDecision]: verdict.effect,
+          ...(verdict.rule ? { [A.pdpRule]: verdict.rule } : {}),
+        });
+        return verdict;
+      },
+    );
+  }
+
+  consume(tenantId: string, input: DecisionInput, tokens: number): Promise<void> {
+    return this.inner.consume(tenantId, input, tokens);
   }
 }

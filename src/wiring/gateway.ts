@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { SecretRef } from '../contracts/index.ts';
@@ -74,6 +75,8 @@ async function loadCatalog(
 export interface GatewayWiring {
   gateway: ModelGateway;
   catalog: CachedModelCatalog;
+  /** Budgets and rate limits (the usage report reads the budgets). */
+  governor: PolicyUsageGovernor;
   /** Writes the audit records still lingering, closes upstream and the limits' Redis connections. */
   close(): Promise<void>;
 }
@@ -100,6 +103,9 @@ export async function wireGateway(deps: {
   metrics: GatewayMetrics;
   /** Backends' API keys (`apiKeySecretRef`); the catalog reloads when the tenant's secrets change. */
   secret: BackendSecret;
+  tracer?: Tracer | undefined;
+  /** Prompts and completions on LLM.Invoke spans (masked at export). */
+  traceContent?: boolean;
 }): Promise<GatewayWiring> {
   const namespace = `agenticai:${deps.database.schema}`;
   const [ledger, limiter] = deps.redisUrl
@@ -172,10 +178,13 @@ export async function wireGateway(deps: {
     semanticStore: new SqlSemanticCache(deps.database.db, uuidv7Ids),
     onCacheError: (error) => deps.logger.warn({ err: error }, 'semantic cache (L3) unavailable'),
     governor,
+    ...(deps.tracer ? { tracer: deps.tracer } : {}),
+    ...(deps.traceContent ? { traceContent: true } : {}),
   });
   return {
     gateway,
     catalog,
+    governor,
     close: async () => {
       await batcher.drain();
       gateway.close();

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditLog } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
-import type { Clock, IdGenerator } from '../core/index.ts';
+import type { Clock, IdGenerator, Telemetry } from '../core/index.ts';
 import type { IdentityTransactions } from '../identity/index.ts';
 import {
   type ApprovalRecord,
@@ -17,7 +17,7 @@ import type { PolicyService } from '../registry/index.ts';
 import { type Cache, channelsFor, type Database, SqlApprovalStore } from '../store/index.ts';
 import { WebhookApprovalNotifier } from './approval-webhook.ts';
 import { AuditBatcher } from './audit-batcher.ts';
-import { CachedDecisionPoint, toDecisionRequest } from './decision-point.ts';
+import { CachedDecisionPoint, TracedDecisionPoint, toDecisionRequest } from './decision-point.ts';
 import { TenantGuards } from './guards.ts';
 import { TenantPolicies } from './tenant-policies.ts';
 
@@ -33,6 +33,7 @@ export interface GovernanceWiring {
   ids: IdGenerator;
   logger: Logger;
   config: Config;
+  telemetry: Telemetry;
 }
 
 /** Governance for runs: live policies, the PDP with quotas, guards, approvals, audit. */
@@ -43,7 +44,10 @@ export async function wireGovernance(deps: GovernanceWiring) {
     tenantPolicies,
     deps.config.piiHashKey ?? `agenticai:${deps.database.schema}`,
   );
-  const decisions = new CachedDecisionPoint(tenantPolicies, deps.cache);
+  const decisions = new TracedDecisionPoint(
+    new CachedDecisionPoint(tenantPolicies, deps.cache),
+    deps.telemetry.tracer,
+  );
   const approvalStore = new SqlApprovalStore(deps.database.db, deps.database.schema);
   const notifier = deps.config.approvalWebhookUrl
     ? new WebhookApprovalNotifier(

@@ -1,5 +1,6 @@
 export { writeAdminKey } from './admin-key.ts';
-export { wireCredentials } from './credentials.ts';
+export { jwtOptions, wireCredentials } from './credentials.ts';
+export { loadDemo } from './demo.ts';
 export { type GatewayWiring, wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
 export { createLogger } from './logger.ts';
@@ -9,5 +10,6 @@ export { readinessCheck } from './readiness.ts';
 export { wireRuns } from './runs.ts';
 export { type SandboxWiring, wireSandboxes } from './sandboxes.ts';
 export { wireSecrets } from './secrets.ts';
+export { type TelemetryWiring, wireTelemetry } from './telemetry.ts';
 export { ToolCallService } from './tool-calls.ts';
 export { type ToolWiring, wireTools } from './tools.ts';

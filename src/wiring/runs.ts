@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
-import { durationToMs, type SecretRef } from '../contracts/index.ts';
-import type { Clock, IdGenerator } from '../core/index.ts';
-import type { ModelGateway } from '../gateway/index.ts';
+import { durationToMs, type ModelBackendSpec, type SecretRef } from '../contracts/index.ts';
+import type { Clock, IdGenerator, Telemetry } from '../core/index.ts';
+import { type ModelGateway, pricesOf } from '../gateway/index.ts';
 import { PiiMasker } from '../guard/index.ts';
 import {
   type AgentCatalog,
@@ -27,6 +27,9 @@ import {
 import { type Database, DatabaseSignals, SqlRunQueue, SqlRunStore } from '../store/index.ts';
 import { GatewayModelClient } from './gateway-model-client.ts';
 import { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
+import { TracedModelClient } from './traced-model-client.ts';
+
+const priceOf = (spec: ModelBackendSpec) => pricesOf(spec) ?? undefined;
 
 /** Durable runs: the store, queue and signals over the database, the runtimes, the worker. */
 export function wireRuns(
@@ -41,6 +44,7 @@ export function wireRuns(
   logger: Logger,
   config: Config,
   governance: Governance,
+  telemetry: Telemetry,
 ) {
   const store = new SqlRunStore(database.db, database.schema);
   const queue = new SqlRunQueue(database.db, database.schema);
@@ -75,13 +79,19 @@ export function wireRuns(
         timeoutMs: spec.timeout ? durationToMs(spec.timeout) : DEFAULT_MODEL_TIMEOUT_MS,
         ...(spec.maxConcurrency ? { maxConcurrency: spec.maxConcurrency } : {}),
         ...(spec.trust === 'external' ? { external: true } : {}),
+        ...(priceOf(spec) ? { price: priceOf(spec) } : {}),
       };
     },
   };
   // Aliases go through the gateway, which pseudonymizes for external backends itself.
+  const direct = new OpenAICompatibleModelClient();
   const client = new GatewayModelClient(
     models.gateway,
-    new PseudonymizingModelClient(new OpenAICompatibleModelClient(), new PiiMasker({})),
+    new TracedModelClient(
+      new PseudonymizingModelClient(direct, new PiiMasker({})),
+      telemetry.tracer,
+      config.traceContent,
+    ),
   );
   const workflow = new WorkflowRuntime({ models: client, tools });
   const runtimes: Record<'react' | 'workflow', AgentRuntime> = {
@@ -103,6 +113,7 @@ export function wireRuns(
     logger,
     leaseMs: config.workerLeaseMs,
     governance,
+    telemetry,
   });
   const worker = new Worker(queue, signals, executor, logger, {
     id: `${hostname()}:${process.pid}:${ids.next().slice(-6)}`,
@@ -110,5 +121,11 @@ export function wireRuns(
     leaseMs: config.workerLeaseMs,
     pollMs: config.workerPollMs,
   });
-  return { service: new RunService(store, directory, feed, clock, ids), worker, feed };
+  return {
+    service: new RunService(store, directory, feed, clock, ids),
+    worker,
+    feed,
+    /** The direct model client's circuit breakers, for the metrics. */
+    circuits: () => direct.circuits(),
+  };
 }

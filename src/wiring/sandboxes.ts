@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
@@ -37,6 +38,7 @@ export async function wireSandboxes(deps: {
   policies: (tenantId: string) => Promise<readonly CompiledPolicy[]>;
   clock: Clock;
   logger: Logger;
+  tracer?: Tracer | undefined;
 }): Promise<SandboxWiring> {
   const { config, logger } = deps;
   const batcher = new AuditBatcher(deps.audit, 20, 250);
@@ -71,6 +73,7 @@ export async function wireSandboxes(deps: {
     egressPolicy: async (tenantId) => sandboxEgressAllowlist(await deps.policies(tenantId)),
     clock: deps.clock,
     logger,
+    tracer: deps.tracer,
     onExec: (sandbox, command, result) =>
       record(sandbox.tenantId, {
         actorType: sandbox.runId ? 'agent' : 'principal',

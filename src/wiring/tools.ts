@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AuditLog, PreparedAuditRecord } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
@@ -50,6 +51,7 @@ export async function wireTools(deps: {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
+  tracer?: Tracer | undefined;
 }): Promise<ToolWiring> {
   let gateway: ToolGateway | undefined;
   const manager = new ToolServerManager({
@@ -80,6 +82,7 @@ export async function wireTools(deps: {
     oauth: new OAuthTokens(),
     maxResultBytes: deps.config.toolResultMaxBytes,
     limits: deps.limits,
+    tracer: deps.tracer,
   });
   const tools = gateway;
   await deps.database.listen(channelsFor(deps.database.schema).tools, (tenantId) => {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Budget, BudgetWindow, RateLimit } from '../contracts/index.ts';
+import type { Budget, BudgetStatus, BudgetWindow, RateLimit } from '../contracts/index.ts';
 import { assertNever } from '../core/index.ts';
 import {
   type GatewayCaller,
@@ -15,7 +15,7 @@ import { RETRY_NEVER } from '../store/index.ts';
 const MICRO = 1_000_000;
 
 interface Rules {
-  budgets: { budget: Budget; match: Glob | null }[];
+  budgets: { budget: Budget; match: Glob | null; policy: string }[];
   rateLimits: { rule: RateLimit; match: Glob | null }[];
 }
 
@@ -67,9 +67,48 @@ export class PolicyUsageGovernor implements UsageGovernor {
     await Promise.all(takes);
   }
 
+  /** Tenants whose calls met a budget: the metrics report what is left of theirs. */
+  readonly tenantsWithBudgets = new Set<string>();
+
+  /**
+   * The tenant's budgets with what is spent and left in the current window. Tenant-wide budgets
+   * have one line; a budget per agent, principal or run has one per subject, so only its limit
+   * is given (usage per subject: GET /api/v1/usage).
+   */
+  async budgetStatus(tenantId: string): Promise<BudgetStatus[]> {
+    const { budgets } = await this.#rules(tenantId);
+    const now = this.now();
+    return Promise.all(
+      budgets.map(async ({ budget, policy }) => {
+        const usd = budget.unit === 'usd';
+        const window = budget.window ?? (budget.scope === 'run' ? 'total' : 'day');
+        let spent: number | null = null;
+        if (budget.scope === 'tenant') {
+          const key = `b:${tenantId}:${budget.name}:tenant:${tenantId}:${windowOf(window, now).label}`;
+          const usage = await this.ledger.usage(key);
+          spent = usd ? usage.spent / MICRO : usage.spent;
+        }
+        const remaining = spent === null ? null : Math.max(0, budget.limit - spent);
+        return {
+          policy,
+          rule: budget.name,
+          scope: budget.scope,
+          window,
+          limit_usd: usd ? budget.limit : null,
+          limit_tokens: usd ? null : budget.limit,
+          spent_usd: usd ? spent : null,
+          spent_tokens: usd ? null : spent,
+          remaining_usd: usd ? remaining : null,
+          remaining_tokens: usd ? null : remaining,
+        };
+      }),
+    );
+  }
+
   async reserve(caller: GatewayCaller, estimate: SpendEstimate, signal: AbortSignal): Promise<SpendHold> {
     const { budgets } = await this.#rules(caller.tenantId);
     if (budgets.length === 0) return NO_HOLD;
+    this.tenantsWithBudgets.add(caller.tenantId);
     const now = this.now();
     const tokens: Matched[] = [];
     const usd: Matched[] = [];
@@ -208,7 +247,11 @@ export class PolicyUsageGovernor implements UsageGovernor {
       rules = { budgets: [], rateLimits: [] };
       for (const policy of policies) {
         for (const budget of policy.spec.budgets ?? [])
-          rules.budgets.push({ budget, match: budget.match ? compileGlob(budget.match) : null });
+          rules.budgets.push({
+            budget,
+            match: budget.match ? compileGlob(budget.match) : null,
+            policy: policy.name,
+          });
         for (const rule of policy.spec.rate_limits ?? [])
           rules.rateLimits.push({ rule, match: rule.match ? compileGlob(rule.match) : null });
       }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgenticClient } from '../../src/contracts/index.ts';
-import { type Config, loadConfig, type Platform, startPlatform } from '../../src/main.ts';
+import { type Config, loadConfig, type Platform, type PlatformOptions, startPlatform } from '../../src/main.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueSchema } from './env.ts';
 import { dangerouslyDropSchema } from './store.ts';
 
@@ -26,7 +26,10 @@ export interface TestPlatform {
  * A real platform on a random port: PGlite in a temp dir, or (integration) a fresh schema in the
  * Postgres server and the Redis server.
  */
-export async function startTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  overrides: Partial<Config> = {},
+  options: PlatformOptions = {},
+): Promise<TestPlatform> {
   const dataDir = mkdtempSync(join(tmpdir(), 'agenticai-test-'));
   const adminKey = `ak_${randomBytes(24).toString('base64url')}`;
   const schema = TEST_DATABASE_URL ? uniqueSchema() : undefined;
@@ -45,7 +48,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
     }),
     ...overrides,
   };
-  const platform = await startPlatform(config);
+  const platform = await startPlatform(config, options);
   const url = platform.url;
   return {
     platform,

@@ -12,17 +12,18 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
  * `GET /metrics`: open to clients on the loopback interface (a Prometheus sidecar, `curl` on the
- * host); anyone else needs an API key of the platform tenant with `metrics:read`. The metrics cover
+ * host) unless `metricsLoopback` is off; anyone else needs an API key of the platform tenant with `metrics:read`. The metrics cover
  * every tenant of the process, so a tenant's own admin does not get them.
  */
 export function metricsRoutes(
   app: Hono<AppEnv>,
   authenticator: Authenticator,
   metrics: MetricsExposition,
+  loopbackOpen = true,
 ): void {
   app.get('/metrics', async (c) => {
     const address = getConnInfo(c).remote.address ?? '';
-    if (!LOOPBACK.test(address)) {
+    if (!loopbackOpen || !LOOPBACK.test(address)) {
       const caller = await authenticator.authenticate(c.req.header('authorization'));
       c.set('caller', caller);
       if (

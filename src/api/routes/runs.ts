@@ -6,6 +6,7 @@ import type { RunService } from '../../orchestrator/index.ts';
 import { bindRoute } from '../bind-route.ts';
 import type { AppEnv } from '../context.ts';
 import { sseResponse } from '../sse.ts';
+import type { TelemetryAccess } from './usage.ts';
 
 const runCaller = (caller: Caller) => ({ tenantId: caller.tenantId, principal: caller.principalName });
 
@@ -20,7 +21,12 @@ function resumePoint(header: string | undefined, after: number | undefined): num
   return Number(header.trim());
 }
 
-export function runRoutes(app: Hono<AppEnv>, authenticator: Authenticator, runs: RunService): void {
+export function runRoutes(
+  app: Hono<AppEnv>,
+  authenticator: Authenticator,
+  runs: RunService,
+  telemetry: TelemetryAccess,
+): void {
   bindRoute(app, routes.createRun, authenticator, async ({ caller, params, body, context }) => {
     const { run, created } = await runs.start(
       runCaller(caller),
@@ -43,6 +49,10 @@ export function runRoutes(app: Hono<AppEnv>, authenticator: Authenticator, runs:
   bindRoute(app, routes.getRun, authenticator, async ({ caller, params }) => ({
     body: await runs.get(caller.tenantId, params.id),
   }));
+  bindRoute(app, routes.getRunTrace, authenticator, async ({ caller, params }) => {
+    const run = await runs.get(caller.tenantId, params.id);
+    return { body: await telemetry.runTrace(caller.tenantId, run.id, run.trace_id) };
+  });
   bindRoute(app, routes.cancelRun, authenticator, async ({ caller, params, body }) => ({
     body: await runs.cancel(runCaller(caller), params.id, body.reason),
   }));

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import {
   abortableSleep,
+  activeTraceparent,
   DEFAULT_BACKOFF_BASE_MS,
   DEFAULT_BACKOFF_CAP_MS,
   fullJitterDelay,
@@ -157,6 +158,8 @@ export class OpenAICompatibleModelClient implements ModelClient {
       'idempotency-key': options.idempotencyKey,
     };
     if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+    const traceparent = activeTraceparent();
+    if (traceparent) headers.traceparent = traceparent;
     return {
       backend: target.backend,
       url,
@@ -219,6 +222,11 @@ export class OpenAICompatibleModelClient implements ModelClient {
       limiter.limit = target.maxConcurrency;
     }
     return limiter.acquire(signal);
+  }
+
+  /** Each backend's circuit state (for the metrics). */
+  circuits(): Array<{ backend: string; state: string }> {
+    return [...this.#breakers].map(([backend, breaker]) => ({ backend, state: breaker.state }));
   }
 
   #breakerFor(backend: string): CircuitBreaker {

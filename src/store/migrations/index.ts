@@ -8,6 +8,7 @@ import * as semanticCache from './0006-semantic-cache.ts';
 import * as vector from './0007-vector.ts';
 import * as tools from './0008-tools.ts';
 import * as directApprovals from './0009-direct-approvals.ts';
+import * as telemetry from './0010-telemetry.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-vector': vector,
   '0008-tools': tools,
   '0009-direct-approvals': directApprovals,
+  '0010-telemetry': telemetry,
 };

@@ -31,6 +31,8 @@ export interface HttpToolCall {
   signal: AbortSignal;
   /** Sent as `Idempotency-Key` when the call may be repeated after a crash. */
   idempotencyKey?: string | undefined;
+  /** W3C trace context, sent as the `traceparent` header. */
+  traceparent?: string | undefined;
   /** Reads a secret into this call; throws NOT_FOUND naming a missing one. */
   secret: (ref: SecretRef) => Promise<string>;
   /** A bearer token for oauth2-client-credentials (cached by the caller). */
@@ -85,6 +87,7 @@ export async function callHttpTool(call: HttpToolCall): Promise<HttpToolOutcome>
         url.searchParams.set(name, String(value));
   }
   if (call.idempotencyKey) headers['idempotency-key'] = call.idempotencyKey;
+  if (call.traceparent) headers.traceparent = call.traceparent;
   const internal = config.internal === true;
   if (call.authentication) {
     try {

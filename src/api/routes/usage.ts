@@ -1,0 +1,21 @@
+import type { Hono } from 'hono';
+import { type RunTrace, routes, type UsageQuery, type UsageReport } from '../../contracts/index.ts';
+import type { Authenticator } from '../../identity/index.ts';
+import { bindRoute } from '../bind-route.ts';
+import type { AppEnv } from '../context.ts';
+
+/** What the API reads of telemetry: run traces (the trace store) and usage reports. */
+export interface TelemetryAccess {
+  runTrace(tenantId: string, runId: string, traceId: string): Promise<RunTrace>;
+  usage(caller: { tenantId: string; platformAdmin: boolean }, query: UsageQuery): Promise<UsageReport>;
+}
+
+export function usageRoutes(
+  app: Hono<AppEnv>,
+  authenticator: Authenticator,
+  telemetry: TelemetryAccess,
+): void {
+  bindRoute(app, routes.getUsage, authenticator, async ({ caller, query }) => ({
+    body: await telemetry.usage({ tenantId: caller.tenantId, platformAdmin: caller.platformAdmin }, query),
+  }));
+}
