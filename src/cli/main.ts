@@ -16,6 +16,7 @@ import { registerSecrets } from './commands/secrets.ts';
 import { registerServer } from './commands/server.ts';
 import { registerSessions } from './commands/sessions.ts';
 import { registerTools } from './commands/tools.ts';
+import { registerUsage } from './commands/usage.ts';
 import { describeError, EXIT, exitCodeOf } from './exit-codes.ts';
 import { OUTPUT_FORMATS, type Printer, stdio } from './output.ts';
 import { createRuntime } from './runtime.ts';
@@ -83,6 +84,7 @@ Examples:
   registerSecrets(program, runtime);
   registerSandbox(program, runtime);
   registerTools(program, runtime);
+  registerUsage(program, runtime);
   registerConfig(program, runtime);
   registerCompletion(program, runtime);
   for (const command of program.commands) command.exitOverride();

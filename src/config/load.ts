@@ -40,6 +40,7 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['OTEL_TRACES_SAMPLER', 'traceSampler'],
   ['OTEL_TRACES_SAMPLER_ARG', 'traceSamplerRatio'],
   ['AGENTICAI_OTLP_EXPORT', 'otlpExport'],
+  ['AGENTICAI_TELEMETRY', 'telemetry'],
   ['AGENTICAI_TRACE_STORE', 'traceStore'],
   ['AGENTICAI_TRACE_RETENTION_DAYS', 'traceRetentionDays'],
   ['AGENTICAI_TRACE_CONTENT', 'traceContent'],

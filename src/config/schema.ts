@@ -169,6 +169,9 @@ export const ConfigSchema = z.strictObject({
     })
     .optional()
     .describe('For sandboxDriver: kubernetes: where sandbox pods run (through kubectl)'),
+  telemetry: Flag.default(true).describe(
+    'Traces, span-derived metrics and the usage roll-up (OTEL_SDK_DISABLED=true turns it off: runs then leave no spans, usage reports stay empty)',
+  ),
   serviceName: z.string().min(1).default('agenticai').describe('service.name of spans (OTEL_SERVICE_NAME)'),
   otlpExport: Flag.default(false).describe(
     'Export spans over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT (on when that variable is set); the other OTEL_EXPORTER_OTLP_* variables apply',

@@ -80,37 +80,33 @@ export const INHERITED_SPAN_ATTRIBUTES = [
   SPAN_ATTRIBUTES.userId,
 ] as const;
 
-export const TraceSpanSchema = z
-  .object({
-    span_id: z.string(),
-    parent_span_id: z.string().nullable().describe('null for a root, or a span outside this trace store'),
-    name: z.string(),
-    kind: z.string(),
-    start_time: z.iso.datetime(),
-    duration_ms: z.number(),
-    status: z.enum(['unset', 'ok', 'error']),
-    status_message: z.string().nullable(),
-    attributes: z.record(z.string(), z.unknown()),
-    events: z.array(
-      z.object({ name: z.string(), time: z.iso.datetime(), attributes: z.record(z.string(), z.unknown()) }),
-    ),
-  })
-  .meta({ id: 'TraceSpan' });
+export const TraceSpanSchema = z.object({
+  span_id: z.string(),
+  parent_span_id: z.string().nullable().describe('null for a root, or a span outside this trace store'),
+  name: z.string(),
+  kind: z.string(),
+  start_time: z.iso.datetime(),
+  duration_ms: z.number(),
+  status: z.enum(['unset', 'ok', 'error']),
+  status_message: z.string().nullable(),
+  attributes: z.record(z.string(), z.unknown()),
+  events: z.array(
+    z.object({ name: z.string(), time: z.iso.datetime(), attributes: z.record(z.string(), z.unknown()) }),
+  ),
+});
 
-export const RunTraceSchema = z
-  .object({
-    run_id: z.string(),
-    trace_id: z.string(),
-    spans: z.array(TraceSpanSchema).describe('Ordered by start time; parents before their children'),
-    totals: z.object({
-      spans: z.number().int(),
-      duration_ms: z.number().describe('From the first span start to the last span end'),
-      input_tokens: z.number().int(),
-      output_tokens: z.number().int(),
-      cost_usd: z.number(),
-    }),
-  })
-  .meta({ id: 'RunTrace' });
+export const RunTraceSchema = z.object({
+  run_id: z.string(),
+  trace_id: z.string(),
+  spans: z.array(TraceSpanSchema).describe('Ordered by start time; parents before their children'),
+  totals: z.object({
+    spans: z.number().int(),
+    duration_ms: z.number().describe('From the first span start to the last span end'),
+    input_tokens: z.number().int(),
+    output_tokens: z.number().int(),
+    cost_usd: z.number(),
+  }),
+});
 
 export const USAGE_GROUPS = ['tenant', 'agent', 'model', 'principal', 'day'] as const;
 
@@ -158,27 +154,23 @@ export const BudgetStatusSchema = z.object({
   remaining_tokens: z.number().nullable(),
 });
 
-export const UsageReportSchema = z
-  .object({
-    group_by: z.enum(USAGE_GROUPS),
-    from: z.iso.date(),
-    to: z.iso.date(),
-    rows: z.array(UsageRowSchema),
-    totals: UsageRowSchema.omit({ key: true }),
-    forecast: z
-      .object({
-        month: z.string().describe('YYYY-MM, the current month (UTC)'),
-        month_to_date_usd: z.number(),
-        forecast_usd: z.number().describe('Month to date plus the expected spend of the days left'),
-        method: z.string(),
-        trailing_days: z.number().int(),
-      })
-      .describe("The tenant's spend forecast for the current month, from its trailing daily usage"),
-    budgets: z
-      .array(BudgetStatusSchema)
-      .describe("The tenant's budgets from its policies, with what is left"),
-  })
-  .meta({ id: 'UsageReport' });
+export const UsageReportSchema = z.object({
+  group_by: z.enum(USAGE_GROUPS),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  rows: z.array(UsageRowSchema),
+  totals: UsageRowSchema.omit({ key: true }),
+  forecast: z
+    .object({
+      month: z.string().describe('YYYY-MM, the current month (UTC)'),
+      month_to_date_usd: z.number(),
+      forecast_usd: z.number().describe('Month to date plus the expected spend of the days left'),
+      method: z.string(),
+      trailing_days: z.number().int(),
+    })
+    .describe("The tenant's spend forecast for the current month, from its trailing daily usage"),
+  budgets: z.array(BudgetStatusSchema).describe("The tenant's budgets from its policies, with what is left"),
+});
 export type UsageReport = z.infer<typeof UsageReportSchema>;
 export type RunTrace = z.infer<typeof RunTraceSchema>;
 export type TraceSpan = z.infer<typeof TraceSpanSchema>;

@@ -1,6 +1,6 @@
 /** How a month's spend is forecast (reported with the forecast). */
 export const FORECAST_METHOD =
-  'month to date + remaining days × (linear trend of the trailing daily cost × its weekday factor)';
+  'month to date + days left × (linear trend of the trailing daily cost × its weekday factor)';
 
 export interface MonthForecast {
   month: string;
@@ -15,10 +15,11 @@ const dayKey = (time: number) => new Date(time).toISOString().slice(0, 10);
 
 /**
  * Forecasts the spend of `today`'s calendar month (UTC) from daily costs (YYYY-MM-DD → USD; a
- * missing day cost nothing): what was spent so far this month, plus, for each day left, a linear
- * trend fitted (least squares) to the trailing `trailingDays` days before today, times that
- * weekday's share of the trailing spend (weekly seasonality; with two weeks of data or more).
- * Today counts as a day left: it is not over. The error on a synthetic series is in bench/forecast.ts.
+ * missing day cost nothing): what was spent so far this month (today included), plus, for each
+ * day after today, a linear trend fitted (least squares) to the `trailingDays` full days before
+ * today, times that weekday's share of the trailing spend (weekly seasonality). A tenant with no
+ * spend in the trailing window yet is projected at today's rate. The error on a synthetic series
+ * is measured in bench/forecast.ts.
  */
 export function forecastMonth(
   daily: ReadonlyMap<string, number>,
@@ -29,7 +30,8 @@ export function forecastMonth(
   const end = Date.UTC(today.getUTCFullYear(), today.getUTCMonth() + 1, 1);
   const todayStart = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
   let monthToDate = 0;
-  for (let day = start; day < todayStart; day += DAY_MS) monthToDate += daily.get(dayKey(day)) ?? 0;
+  for (let day = start; day <= todayStart; day += DAY_MS) monthToDate += daily.get(dayKey(day)) ?? 0;
+  const todayCost = daily.get(dayKey(todayStart)) ?? 0;
 
   // Trailing window: the `trailingDays` full days before today.
   const xs: number[] = [];
@@ -59,7 +61,11 @@ export function forecastMonth(
   const seasonal = trailingDays >= 14 && meanY > 0;
 
   let rest = 0;
-  for (let day = todayStart, t = 0; day < end; day += DAY_MS, t += 1) {
+  for (let day = todayStart + DAY_MS, t = 1; day < end; day += DAY_MS, t += 1) {
+    if (meanY === 0) {
+      rest += todayCost;
+      continue;
+    }
     const weekday = new Date(day).getUTCDay();
     const factor = seasonal
       ? (weekdaySum[weekday] ?? 0) / Math.max(1, weekdayCount[weekday] ?? 0) / meanY

@@ -29,6 +29,7 @@ export function usageOf(span: ReadableSpan): UsageRecord | null {
   const tenantId = a[SPAN_ATTRIBUTES.tenantId];
   if (typeof tenantId !== 'string') return null;
   const cost = a[SPAN_ATTRIBUTES.costUsd];
+  const failed = span.status.code === SpanStatusCode.ERROR;
   return {
     tenantId,
     day: new Date(hrTimeToMilliseconds(span.startTime)).toISOString().slice(0, 10),
@@ -39,11 +40,12 @@ export function usageOf(span: ReadableSpan): UsageRecord | null {
     ),
     principal: stringOf(a[SPAN_ATTRIBUTES.userId], '-'),
     calls: 1,
-    errors: span.status.code === SpanStatusCode.ERROR ? 1 : 0,
+    errors: failed ? 1 : 0,
     inputTokens: numberOf(a[SPAN_ATTRIBUTES.genAiInputTokens]),
     outputTokens: numberOf(a[SPAN_ATTRIBUTES.genAiOutputTokens]),
     costUsd: numberOf(cost),
-    unpricedCalls: typeof cost === 'number' ? 0 : 1,
+    // A call that failed used nothing to price.
+    unpricedCalls: typeof cost === 'number' || failed ? 0 : 1,
   };
 }
 

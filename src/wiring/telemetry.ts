@@ -10,7 +10,7 @@ import {
   type UsageReport,
   VERSION,
 } from '../contracts/index.ts';
-import type { Clock, Telemetry } from '../core/index.ts';
+import { type Clock, NO_TELEMETRY, type Telemetry } from '../core/index.ts';
 import { PiiMasker } from '../guard/index.ts';
 import { type Database, SqlTraceStore, SqlUsageStore } from '../store/index.ts';
 import {
@@ -58,8 +58,8 @@ async function budgetLines(governor: WatchedParts['governor']) {
 }
 
 export interface TelemetryWiring {
+  /** The tracer components use: the SDK's, or no-op spans when telemetry is off. */
   telemetry: Telemetry;
-  tracing: Tracing;
   gatewayMetrics: GatewayMetrics;
   /** What the gauges read on scrape; main.ts fills these in as it wires the parts they watch. */
   sources: MetricSources;
@@ -130,16 +130,18 @@ export function wireTelemetry(deps: {
         (error) => logger.warn({ err: error }, 'trace store write failed; spans dropped'),
       ),
     );
-  const tracing = new Tracing({
-    serviceName: config.serviceName,
-    serviceVersion: VERSION,
-    otlp: config.otlpExport,
-    sampler: config.traceSampler,
-    samplerRatio: config.traceSamplerRatio,
-    exporters,
-    observers: [platformMetrics.observe, usage.observe],
-    mask: (text) => masker.maskText(text).text,
-  });
+  const tracing = !config.telemetry
+    ? null
+    : new Tracing({
+        serviceName: config.serviceName,
+        serviceVersion: VERSION,
+        otlp: config.otlpExport,
+        sampler: config.traceSampler,
+        samplerRatio: config.traceSamplerRatio,
+        exporters,
+        observers: [platformMetrics.observe, usage.observe],
+        mask: (text) => masker.maskText(text).text,
+      });
   const sweep = () =>
     traceStore
       .sweep(new Date(Date.now() - config.traceRetentionDays * 24 * HOUR_MS))
@@ -148,18 +150,17 @@ export function wireTelemetry(deps: {
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'trace store sweep failed'));
   let sweeper: NodeJS.Timeout | undefined;
-  if (config.traceStore) {
+  if (tracing && config.traceStore) {
     void sweep();
     sweeper = setInterval(() => void sweep(), HOUR_MS);
     sweeper.unref();
   }
   const flush = async () => {
-    await tracing.forceFlush();
+    await tracing?.forceFlush();
     await usage.flush();
   };
   return {
-    telemetry: tracing,
-    tracing,
+    telemetry: tracing ?? NO_TELEMETRY,
     gatewayMetrics,
     sources,
     traceStore,
@@ -179,7 +180,7 @@ export function wireTelemetry(deps: {
     close: async () => {
       clearInterval(sweeper);
       await flush().catch((error: unknown) => logger.warn({ err: error }, 'telemetry flush failed'));
-      await tracing.shutdown().catch(() => undefined);
+      await tracing?.shutdown().catch(() => undefined);
     },
   };
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunTrace } from '../../src/contracts/index.ts';
 import { createLogger } from '../../src/wiring/index.ts';
 import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
+import { runActl } from '../support/cli.ts';
 import { sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 import { reactAgent, startRun, waitForStatus } from '../support/runs.ts';
@@ -276,6 +277,25 @@ describe('traces', () => {
     expect(hidden.status).toBe(404);
   });
 
+  it('prints the tree with actl runs trace, and the API answer with -o json', async () => {
+    const env = { AGENTICAI_SERVER: t.url, AGENTICAI_API_KEY: admin };
+    const tree = await runActl(['runs', 'trace', runId], { env });
+    expect(tree.code, tree.stderr).toBe(0);
+    const lines = tree.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Run {2}\S+ {2}responder {2}paused$/);
+    expect(tree.stdout).toMatch(/├─ Orchestrator\.Plan {2}\S+/);
+    expect(tree.stdout).toMatch(/│ {2}├─ PDP\.Evaluate {2}\S+ {2}require_approval {2}gates\/approval_gates\/isolation/);
+    expect(tree.stdout).toMatch(/└─ LLM\.Invoke {2}\S+ {2}scripted {2}40→6 tokens {2}\$0\.029/);
+    expect(tree.stdout).toMatch(/Tool\.Execute {2}\S+ {2}isolate-host {2}ok/);
+    expect(lines.at(-1)).toMatch(new RegExp(`^\\d+ spans, .* output tokens, \\$[\\d.]+ \\(trace ${traceId}\\)$`));
+    const json = await runActl(['runs', 'trace', runId, '-o', 'json'], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect((JSON.parse(json.stdout) as RunTrace).trace_id).toBe(traceId);
+    const missing = await runActl(['runs', 'trace', 'no-such-run'], { env });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('not found');
+  });
+
   it('never writes the secret or the phone number in spans, logs or metrics; the prompt is on spans only masked', async () => {
     const exported = JSON.stringify(
       spansOf(traceId).map((span) => ({ a: span.attributes, s: span.status, e: span.events })),
@@ -362,5 +382,23 @@ describe('metrics', () => {
     const row = usage.body.rows.find((r) => r.key === agent);
     expect(row).toMatchObject({ calls: 5 });
     expect(row?.cost_usd).toBeCloseTo((114 * 2) / 1000, 8);
+
+    const env = { AGENTICAI_SERVER: t.url, AGENTICAI_API_KEY: admin };
+    const table = await runActl(['usage', '--by', 'agent'], { env });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`${agent}\\s+5\\s+1\\s+100\\s+14\\s+\\$0\\.228\\s+0`));
+    // Today's spend, projected at today's rate for the days left (no history yet).
+    expect(table.stdout).toMatch(/^Forecast \d{4}-\d{2}: \$\d+\.\d+ \(\$0\.228 so far/m);
+    expect(table.stdout).toMatch(/TOTAL\s+5\s+1\s+100\s+14\s+\$0\.228/);
+    const json = await runActl(['usage', '--by', 'day', '-o', 'json'], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ group_by: 'day', totals: { calls: 5 } });
+    const bad = await runActl(['usage', '--by', 'planet'], { env });
+    expect(bad.code).toBe(2);
+    const wrongDates = await sendTo(t, 'GET', '/api/v1/usage?from=2026-05-02&to=2026-05-01', { apiKey: admin });
+    expect(wrongDates.status).toBe(400);
+    expect(JSON.stringify(wrongDates.body)).toContain('/from');
+    const notAllowed = await sendTo(t, 'GET', '/api/v1/usage', { apiKey: responder.key });
+    expect(notAllowed.status).toBe(403);
   }, 60_000);
 });

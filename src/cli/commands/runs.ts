@@ -11,6 +11,7 @@ import { CommandExit, EXIT, UsageError } from '../exit-codes.ts';
 import { age, type Column, renderData, renderTable } from '../output.ts';
 import { CAUGHT_UP_QUIET_MS, exitAfterFollow, FIRST_EVENT_QUIET_MS, followRun } from '../run-follow.ts';
 import type { CliRuntime } from '../runtime.ts';
+import { registerTrace } from './usage.ts';
 
 const tokens = (usage: { input_tokens: number; output_tokens: number }) =>
   String(usage.input_tokens + usage.output_tokens);
@@ -84,7 +85,9 @@ function limit(text: string): number {
 }
 
 export function registerRuns(program: Command, runtime: CliRuntime): void {
-  const runs = program.command('runs').description('Runs: list, inspect, cancel, resolve, stream events');
+  const runs = program
+    .command('runs')
+    .description('Runs: list, inspect, trace, cancel, resolve, stream events');
 
   runs
     .command('list')
@@ -149,6 +152,8 @@ export function registerRuns(program: Command, runtime: CliRuntime): void {
       if (runtime.format() !== 'table') return printRun(runtime, run);
       runtime.printer.out(`run/${run.id} resolved: ${options.action} (now ${run.status})`);
     });
+
+  registerTrace(runs, runtime);
 
   runs
     .command('steps')
