@@ -278,20 +278,13 @@ export interface AuditHeadsTable {
 }
 
 export interface TraceSpansTable {
+  id: Generated<string>;
   tenant_id: string;
   trace_id: string;
-  span_id: string;
-  parent_span_id: string | null;
   run_id: string | null;
-  name: string;
-  kind: string;
-  start_time: Timestamp;
-  /** Microseconds; bigint comes back as a string. */
-  duration_us: ColumnType<string, number, number>;
-  status: string;
-  status_message: string | null;
-  attributes: Json;
-  events: ColumnType<unknown, string, string>;
+  started_at: Timestamp;
+  /** A JSON array of spans, as text (the trace store's StoredSpan, times as ISO strings). */
+  spans: string;
 }
 
 export interface UsageDailyTable {

@@ -19,80 +19,130 @@ export interface StoredSpan {
   events: Array<{ name: string; time: string; attributes: Record<string, unknown> }>;
 }
 
-const COLUMNS = 13;
-/** Postgres takes at most 65,535 parameters a statement. */
-const ROWS_PER_STATEMENT = Math.floor(60_000 / COLUMNS);
+/** A span inside a group row: the group holds tenant, trace and run. */
+interface SpanJson {
+  id: string;
+  parent: string | null;
+  name: string;
+  kind: string;
+  start: string;
+  us: number;
+  status: StoredSpan['status'];
+  message: string | null;
+  attributes: Record<string, unknown>;
+  events: StoredSpan['events'];
+}
+
+/** Most spans a run's trace returns (a runaway loop's tree is cut, newest spans dropped). */
+const MAX_SPANS = 10_000;
 
 /**
  * The built-in trace store: spans in the platform database, so a run's tree is one query away
- * without a tracing backend. Written in batches by the span exporter (owner connection: spans of
- * every tenant arrive together), read per tenant under row-level security, swept past retention.
+ * without a tracing backend. An export batch is written as one row per run (or trace) it touches,
+ * the spans in a JSON array: a handful of rows and index entries a batch instead of one per span,
+ * so tracing stays off the runs' own write path. Read per tenant under row-level security, swept
+ * past retention.
  */
 export class SqlTraceStore {
   constructor(private readonly db: Kysely<DB>) {}
 
   async write(spans: readonly StoredSpan[]): Promise<void> {
-    for (let start = 0; start < spans.length; start += ROWS_PER_STATEMENT) {
-      const chunk = spans.slice(start, start + ROWS_PER_STATEMENT);
+    const groups = new Map<
+      string,
+      { tenantId: string; traceId: string; runId: string | null; start: number; spans: SpanJson[] }
+    >();
+    for (const span of spans) {
+      const key = `${span.tenantId}\u0000${span.traceId}\u0000${span.runId ?? ''}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = {
+          tenantId: span.tenantId,
+          traceId: span.traceId,
+          runId: span.runId,
+          start: Number.POSITIVE_INFINITY,
+          spans: [],
+        };
+        groups.set(key, group);
+      }
+      group.start = Math.min(group.start, span.startTime.getTime());
+      group.spans.push({
+        id: span.spanId,
+        parent: span.parentSpanId,
+        name: span.name,
+        kind: span.kind,
+        start: span.startTime.toISOString(),
+        us: span.durationUs,
+        status: span.status,
+        message: span.statusMessage,
+        attributes: span.attributes,
+        events: span.events,
+      });
+    }
+    if (groups.size === 0) return;
+    // A tenant deleted meanwhile: its spans are skipped, never the batch.
+    const tenants = new Set(
+      (
+        await this.db
+          .selectFrom('tenants')
+          .select('id')
+          .where('id', 'in', [...new Set([...groups.values()].map((group) => group.tenantId))])
+          .execute()
+      ).map((row) => row.id),
+    );
+    const rows = [...groups.values()]
+      .filter((group) => tenants.has(group.tenantId))
+      .map((group) => ({
+        tenant_id: group.tenantId,
+        trace_id: group.traceId,
+        run_id: group.runId,
+        started_at: new Date(group.start),
+        spans: JSON.stringify(group.spans),
+      }));
+    for (let start = 0; start < rows.length; start += 1000)
       await this.db
         .insertInto('trace_spans')
-        .values(
-          chunk.map((span) => ({
-            tenant_id: span.tenantId,
-            trace_id: span.traceId,
-            span_id: span.spanId,
-            parent_span_id: span.parentSpanId,
-            run_id: span.runId,
-            name: span.name,
-            kind: span.kind,
-            start_time: span.startTime,
-            duration_us: span.durationUs,
-            status: span.status,
-            status_message: span.statusMessage,
-            attributes: JSON.stringify(span.attributes),
-            events: JSON.stringify(span.events),
-          })),
-        )
-        // A tenant deleted meanwhile (foreign key) or a span exported twice: skip, never fail the batch.
-        .onConflict((oc) => oc.doNothing())
+        .values(rows.slice(start, start + 1000))
         .execute();
-    }
   }
 
-  /** The spans of one run, in start order. */
+  /** The spans of one run, in start order (a span exported twice appears once). */
   async forRun(tenantId: string, runId: string): Promise<StoredSpan[]> {
     const rows = await inTenantTransaction(this.db, tenantId, (trx) =>
       trx
         .selectFrom('trace_spans')
-        .selectAll()
+        .select(['trace_id', 'spans'])
         .where('tenant_id', '=', tenantId)
         .where('run_id', '=', runId)
-        .orderBy('start_time')
-        .orderBy('span_id')
-        .limit(10_000)
+        .orderBy('started_at')
         .execute(),
     );
-    return rows.map((row) => ({
-      tenantId: row.tenant_id,
-      traceId: row.trace_id,
-      spanId: row.span_id,
-      parentSpanId: row.parent_span_id,
-      runId: row.run_id,
-      name: row.name,
-      kind: row.kind,
-      startTime: row.start_time,
-      durationUs: Number(row.duration_us),
-      status: row.status as StoredSpan['status'],
-      statusMessage: row.status_message,
-      attributes: row.attributes as Record<string, unknown>,
-      events: row.events as StoredSpan['events'],
-    }));
+    const spans = new Map<string, StoredSpan>();
+    for (const row of rows)
+      for (const span of JSON.parse(row.spans) as SpanJson[]) {
+        if (spans.size >= MAX_SPANS) break;
+        spans.set(span.id, {
+          tenantId,
+          traceId: row.trace_id,
+          spanId: span.id,
+          parentSpanId: span.parent,
+          runId,
+          name: span.name,
+          kind: span.kind,
+          startTime: new Date(span.start),
+          durationUs: span.us,
+          status: span.status,
+          statusMessage: span.message,
+          attributes: span.attributes,
+          events: span.events,
+        });
+      }
+    return [...spans.values()].sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   }
 
-  /** Deletes spans that started before `before`; returns how many. */
+  /** Deletes the spans of groups that started before `before`; returns how many groups. */
   async sweep(before: Date): Promise<number> {
     const result = await sql<{ count: string }>`
-      with gone as (delete from trace_spans where start_time < ${before} returning 1)
+      with gone as (delete from trace_spans where started_at < ${before} returning 1)
       select count(*)::text as count from gone`.execute(this.db);
     return Number(result.rows[0]?.count ?? 0);
   }

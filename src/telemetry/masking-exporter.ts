@@ -42,10 +42,29 @@ export function maskedSpan(span: ReadableSpan, mask: (text: string) => string): 
 }
 
 /**
+ * Most span strings repeat (agent, model, tool, rule and tenant names, a run's id on each of its
+ * spans): each distinct one is masked once. Bounded: the memory is dropped at 10,000 entries, and
+ * long strings (prompts) are masked every time.
+ */
+function memoized(mask: (text: string) => string): (text: string) => string {
+  let seen = new Map<string, string>();
+  return (text) => {
+    if (text.length > 256) return mask(text);
+    const known = seen.get(text);
+    if (known !== undefined) return known;
+    if (seen.size >= 10_000) seen = new Map();
+    const masked = mask(text);
+    seen.set(text, masked);
+    return masked;
+  };
+}
+
+/**
  * Wraps an exporter so it only ever sees masked copies: a tool error quoting a phone number or a
  * key never leaves the process in a span, whichever exporter is configured.
  */
-export function maskingExporter(inner: SpanExporter, mask: (text: string) => string): SpanExporter {
+export function maskingExporter(inner: SpanExporter, maskText: (text: string) => string): SpanExporter {
+  const mask = memoized(maskText);
   return {
     export: (spans: ReadableSpan[], done: (result: ExportResult) => void) =>
       inner.export(

@@ -3,34 +3,32 @@ import { enableTenantRowSecurity } from './helpers.ts';
 
 /**
  * Telemetry the embedded setup keeps in its own database:
- * - `trace_spans`: the built-in trace store (`GET /api/v1/runs/{id}/trace`), swept past retention;
+ * - `trace_spans`: the built-in trace store (`GET /api/v1/runs/{id}/trace`), spans grouped per run
+ *   and export batch, swept past retention;
  * - `usage_daily`: model cost and tokens rolled up per tenant, day, agent, model and principal;
  * - `runs.parent_span_id`: the client's span from the `traceparent` of the request that created
  *   the run, so the run's root span hangs under it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table runs add column parent_span_id text`.execute(db);
+  // Spans grouped per run (or trace) and export batch: one row, one index entry, for the dozens
+  // of spans a run's batch holds, which keeps the trace store off the run's own write path.
   await db.schema
     .createTable('trace_spans')
+    .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('trace_id', 'text', (c) => c.notNull())
-    .addColumn('span_id', 'text', (c) => c.notNull())
-    .addColumn('parent_span_id', 'text')
     .addColumn('run_id', 'text')
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) => c.notNull())
-    .addColumn('start_time', 'timestamptz', (c) => c.notNull())
-    .addColumn('duration_us', 'bigint', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('status_message', 'text')
-    .addColumn('attributes', 'jsonb', (c) => c.notNull())
-    .addColumn('events', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
-    .addPrimaryKeyConstraint('trace_spans_pk', ['tenant_id', 'trace_id', 'span_id'])
+    .addColumn('started_at', 'timestamptz', (c) => c.notNull())
+    // JSON text, parsed by the reader: jsonb's conversion would cost every write, for reads that are rare.
+    .addColumn('spans', 'text', (c) => c.notNull())
     .execute();
-  await sql`create index trace_spans_run on trace_spans (tenant_id, run_id, start_time) where run_id is not null`.execute(
+  // Not compressed: pglz on every batch would cost more than the disk it saves.
+  await sql`alter table trace_spans alter column spans set storage external`.execute(db);
+  await sql`create index trace_spans_run on trace_spans (tenant_id, run_id) where run_id is not null`.execute(
     db,
   );
-  await sql`create index trace_spans_age on trace_spans (start_time)`.execute(db);
+  await sql`create index trace_spans_age on trace_spans (started_at)`.execute(db);
   await db.schema
     .createTable('usage_daily')
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
