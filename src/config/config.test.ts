@@ -30,6 +30,32 @@ describe('config precedence', () => {
     expect(loadConfig({ env: { AGENTICAI_CONFIG: file }, cwd: tmpdir() }).port).toBe(8001);
   });
 
+  it('honours the standard OTEL_* variables for tracing', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'cfg-'));
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({
+      telemetry: true,
+      otlpExport: false,
+      traceStore: true,
+      traceSampler: 'parentbased_always_on',
+      traceContent: false,
+    });
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SERVICE_NAME: 'agents-prod',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    };
+    expect(loadConfig({ env: otel, cwd })).toMatchObject({
+      otlpExport: true,
+      serviceName: 'agents-prod',
+      traceSampler: 'parentbased_traceidratio',
+      traceSamplerRatio: 0.25,
+    });
+    expect(loadConfig({ env: { ...otel, AGENTICAI_OTLP_EXPORT: 'false' }, cwd }).otlpExport).toBe(false);
+    expect(loadConfig({ env: { OTEL_SDK_DISABLED: 'true' }, cwd }).telemetry).toBe(false);
+    expect(() => loadConfig({ env: { OTEL_TRACES_SAMPLER: 'sometimes' }, cwd })).toThrow(/traceSampler/);
+  });
+
   it('reports every problem at once, naming each key', () => {
     try {
       loadConfig({

@@ -69,12 +69,14 @@ function fromEnv(env: Env): Record<string, unknown> {
     if (value !== undefined && value !== '') oidc[key] = value;
   }
   if (Object.keys(oidc).length > 0) values.oidc = oidc;
-  // The standard variables turn OTLP export on (and OTEL_SDK_DISABLED off) unless ours says.
-  if (values.otlpExport === undefined) {
-    if (env.OTEL_SDK_DISABLED === 'true') values.otlpExport = false;
-    else if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
-      values.otlpExport = true;
-  }
+  // The standard variables: OTEL_SDK_DISABLED turns telemetry off, an OTLP endpoint turns export on
+  // (unless AGENTICAI_TELEMETRY / AGENTICAI_OTLP_EXPORT say otherwise).
+  if (env.OTEL_SDK_DISABLED === 'true' && values.telemetry === undefined) values.telemetry = false;
+  if (
+    values.otlpExport === undefined &&
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+  )
+    values.otlpExport = true;
   return values;
 }
 
