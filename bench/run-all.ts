@@ -14,6 +14,8 @@ const BENCHES = [
   ['bench/limits.ts'],
   ['bench/tools.ts'],
   ['bench/sandbox.ts'],
+  ['bench/telemetry.ts'],
+  ['bench/forecast.ts'],
 ];
 
 let failed = 0;
