@@ -32,7 +32,7 @@ export interface UsageTotals {
 }
 
 const COLUMN: Record<UsageDimension, string> = {
-  tenant: 'tenant_id',
+  tenant: 'tenant_id', // reported by name
   agent: 'agent',
   model: 'model',
   principal: 'principal',
@@ -116,14 +116,22 @@ export class SqlUsageStore {
     const column = sql.ref(COLUMN[groupBy]);
     const query = (db: Kysely<DB>) =>
       sql<Record<string, unknown>>`
-        select ${groupBy === 'day' ? sql`to_char(day, 'YYYY-MM-DD')` : column} as key,
+        select ${
+          groupBy === 'day'
+            ? sql`to_char(day, 'YYYY-MM-DD')`
+            : groupBy === 'tenant'
+              ? sql`coalesce((select t.name from tenants t where t.id = tenant_id), tenant_id)`
+              : column
+        } as key,
           sum(calls)::text as calls, sum(errors)::text as errors,
           sum(input_tokens)::text as input_tokens, sum(output_tokens)::text as output_tokens,
           sum(cost_usd)::text as cost_usd, sum(unpriced_calls)::text as unpriced_calls
         from usage_daily
         where day between ${from}::date and ${to}::date
           ${tenantId === null ? sql`` : sql`and tenant_id = ${tenantId}`}
-        group by 1 order by ${groupBy === 'day' ? sql`1` : sql`6::numeric desc, 1`}`.execute(db);
+        group by ${groupBy === 'tenant' ? sql`tenant_id` : sql`1`} order by ${groupBy === 'day' ? sql`1` : sql`6::numeric desc, 1`}`.execute(
+        db,
+      );
     const result =
       tenantId === null
         ? await query(this.db)

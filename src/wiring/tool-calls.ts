@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditLog, PreparedAuditRecord } from '../audit/index.ts';
 import type { ToolInfo, ToolInvokeResult } from '../contracts/index.ts';
-import { AppError, type Clock, type IdGenerator } from '../core/index.ts';
+import { AppError, activeTraceIds, type Clock, type IdGenerator } from '../core/index.ts';
 import type { Caller } from '../identity/index.ts';
 import {
   type ApprovalNotifier,
@@ -128,7 +128,8 @@ export class ToolCallService {
       actorType: 'principal' as const,
       actor: caller.principalName,
       userId: caller.principalId,
-      traceId: options.requestId,
+      // The caller's trace when its request carried a traceparent, else the request id.
+      traceId: activeTraceIds()?.traceId ?? options.requestId,
       tool: name,
       input: await this.deps.mask(caller.tenantId, args),
     };

@@ -5,13 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunTrace } from '../../src/contracts/index.ts';
+import { z } from 'zod';
+import type { RunTrace, ToolInvokeResult, ToolServer } from '../../src/contracts/index.ts';
+import { defineTool, serveTools } from '../../src/sdk/index.ts';
 import { createLogger } from '../../src/wiring/index.ts';
-import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
 import { runActl } from '../support/cli.ts';
+import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
 import { sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
-import { reactAgent, startRun, waitForStatus } from '../support/runs.ts';
+import { reactAgent, startRun, waitForStatus, waitUntil } from '../support/runs.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../support/scripted-model-server.ts';
 
 /**
@@ -231,7 +233,9 @@ describe('traces', () => {
 
   it('passes the trace to the tool server, the model backend and the sandbox', async () => {
     const spans = spansOf(traceId);
-    const isolate = named(spans, 'Tool.Execute').find((span) => span.attributes['tool.name'] === 'isolate-host');
+    const isolate = named(spans, 'Tool.Execute').find(
+      (span) => span.attributes['tool.name'] === 'isolate-host',
+    );
     const sent = toolCalls.at(-1)?.traceparent;
     expect(sent).toBe(`00-${clientTrace}-${isolate?.spanContext().spanId}-01`);
     const modelCalls = model.requests.filter((request) => request.idempotencyKey?.startsWith(`${runId}:`));
@@ -284,10 +288,14 @@ describe('traces', () => {
     const lines = tree.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Run {2}\S+ {2}responder {2}paused$/);
     expect(tree.stdout).toMatch(/├─ Orchestrator\.Plan {2}\S+/);
-    expect(tree.stdout).toMatch(/│ {2}├─ PDP\.Evaluate {2}\S+ {2}require_approval {2}gates\/approval_gates\/isolation/);
+    expect(tree.stdout).toMatch(
+      /│ {2}├─ PDP\.Evaluate {2}\S+ {2}require_approval {2}gates\/approval_gates\/isolation/,
+    );
     expect(tree.stdout).toMatch(/└─ LLM\.Invoke {2}\S+ {2}scripted {2}40→6 tokens {2}\$0\.029/);
     expect(tree.stdout).toMatch(/Tool\.Execute {2}\S+ {2}isolate-host {2}ok/);
-    expect(lines.at(-1)).toMatch(new RegExp(`^\\d+ spans, .* output tokens, \\$[\\d.]+ \\(trace ${traceId}\\)$`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^\\d+ spans, .* output tokens, \\$[\\d.]+ \\(trace ${traceId}\\)$`),
+    );
     const json = await runActl(['runs', 'trace', runId, '-o', 'json'], { env });
     expect(json.code, json.stderr).toBe(0);
     expect((JSON.parse(json.stdout) as RunTrace).trace_id).toBe(traceId);
@@ -314,7 +322,119 @@ describe('traces', () => {
   });
 });
 
+describe('trace context to MCP tools', () => {
+  it('sends an API caller’s trace to an MCP tool server in _meta.traceparent, under the Tool.Execute span', async () => {
+    const served = await serveTools(
+      [
+        defineTool({
+          name: 'trace_echo',
+          description: 'Says which trace it was called in',
+          input: z.object({}),
+          annotations: { readOnly: true },
+          run: (ctx) => `traceparent=${ctx.traceparent ?? 'none'}`,
+        }),
+      ],
+      { name: 'tracer' },
+    );
+    try {
+      const server = await sendTo<ToolServer>(t, 'POST', '/api/v1/tool-servers', {
+        body: {
+          apiVersion: 'agenticai.dev/v1alpha1',
+          kind: 'ToolServer',
+          metadata: { name: 'tracer' },
+          spec: { transport: 'streamable-http', url: served.url, internal: true },
+        },
+      });
+      expect(server.status, JSON.stringify(server.body)).toBe(201);
+      const clientTrace = randomBytes(16).toString('hex');
+      const reply = await sendTo<ToolInvokeResult>(t, 'POST', '/api/v1/tools/tracer__trace_echo:invoke', {
+        body: { arguments: {} },
+        headers: { traceparent: `00-${clientTrace}-${randomBytes(8).toString('hex')}-01` },
+      });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      await t.platform.flushTelemetry();
+      const [span] = named(spansOf(clientTrace), 'Tool.Execute');
+      expect(span?.attributes['tool.type']).toBe('mcp');
+      const text = reply.body.content.map((part) => String(part.text ?? '')).join('');
+      expect(text).toBe(`traceparent=00-${clientTrace}-${span?.spanContext().spanId}-01`);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 describe('metrics', () => {
+  it('rolls up API callers’ gateway calls and reports what is left of a tenant budget', async () => {
+    const { admin, tenant } = await isolatedTenant(t);
+    await applyAs(t, admin, [
+      {
+        apiVersion: 'agenticai.dev/v1alpha1',
+        kind: 'ModelBackend',
+        metadata: { name: 'priced' },
+        spec: {
+          type: 'openai-compatible',
+          endpoint: model.url,
+          models: ['m'],
+          cost_per_1k: { input: 1, output: 3 },
+        },
+      },
+      policyManifest('budgets', {
+        budgets: [{ name: 'monthly', scope: 'tenant', window: 'month', unit: 'usd', limit: 5 }],
+      }),
+    ]);
+    model.setHandler(() => ({ content: 'ok', usage: { prompt_tokens: 100, completion_tokens: 50 } }));
+    for (let i = 0; i < 2; i += 1) {
+      const reply = await fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'priced/m',
+          max_tokens: 100,
+          messages: [{ role: 'user', content: `hello ${i}` }],
+        }),
+      });
+      expect(reply.status).toBe(200);
+    }
+    model.setHandler(() => ({ content: 'ok' }));
+    await t.platform.flushTelemetry();
+    const cost = 2 * ((100 * 1 + 50 * 3) / 1000);
+    type Report = {
+      rows: Array<{ key: string; calls: number; cost_usd: number }>;
+      budgets: Array<{ rule: string; spent_usd: number; remaining_usd: number; limit_usd: number }>;
+    };
+    // The budget is settled just after each answer (Redis in the team setup): wait for both.
+    const report = await waitUntil(
+      () => sendTo<Report>(t, 'GET', '/api/v1/usage?group_by=model', { apiKey: admin }),
+      (reply) => Math.abs((reply.body.budgets[0]?.spent_usd ?? 0) - cost) < 1e-9,
+      (reply) => JSON.stringify(reply.body),
+      10_000,
+    );
+    expect(report.body.rows).toEqual([expect.objectContaining({ key: 'priced/m', calls: 2 })]);
+    expect(report.body.rows[0]?.cost_usd).toBeCloseTo(cost, 8);
+    expect(report.body.budgets).toEqual([
+      expect.objectContaining({ rule: 'monthly', limit_usd: 5, spent_usd: cost, remaining_usd: 5 - cost }),
+    ]);
+    const byTenant = await sendTo<{ rows: Array<{ key: string }> }>(
+      t,
+      'GET',
+      '/api/v1/usage?group_by=tenant',
+      {
+        apiKey: admin,
+      },
+    );
+    expect(byTenant.body.rows.map((row) => row.key)).toEqual([tenant]);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(
+        `^agent_budget_remaining\\{tenant_id="[^"]+",budget="monthly",unit="usd"\\} ${5 - cost}$`,
+        'm',
+      ),
+    );
+    expect(metrics).toMatch(
+      /^agent_token_usage\{agent_id="none",model_name="priced\/m",direction="output"\} \d+$/m,
+    );
+  });
+
   it('counts runs, tokens, blocks and cost with the seed’s names and exact values', async () => {
     const { admin, tenant } = await isolatedTenant(t);
     const responder = await member(t, tenant, ['developer'], ['soc-tier1']);
@@ -395,7 +515,9 @@ describe('metrics', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ group_by: 'day', totals: { calls: 5 } });
     const bad = await runActl(['usage', '--by', 'planet'], { env });
     expect(bad.code).toBe(2);
-    const wrongDates = await sendTo(t, 'GET', '/api/v1/usage?from=2026-05-02&to=2026-05-01', { apiKey: admin });
+    const wrongDates = await sendTo(t, 'GET', '/api/v1/usage?from=2026-05-02&to=2026-05-01', {
+      apiKey: admin,
+    });
     expect(wrongDates.status).toBe(400);
     expect(JSON.stringify(wrongDates.body)).toContain('/from');
     const notAllowed = await sendTo(t, 'GET', '/api/v1/usage', { apiKey: responder.key });
