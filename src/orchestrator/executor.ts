@@ -1,11 +1,4 @@
-import {
-  context as otel,
-  ROOT_CONTEXT,
-  type Span,
-  SpanStatusCode,
-  TraceFlags,
-  trace,
-} from '@opentelemetry/api';
+import { context as otel, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { SPAN_ATTRIBUTES as A, type AgentSpec, SPAN_NAMES } from '../contracts/index.ts';
 import { AppError, type Clock, inSpan, NO_TELEMETRY, type Telemetry } from '../core/index.ts';
@@ -23,6 +16,7 @@ import { historyOf, textOf } from './history.ts';
 import type { ClaimedRun, EventDraft, Fence, RunQueue, RunRecord, TransitionChange } from './ports.ts';
 import { LeaseLostError } from './ports.ts';
 import { DurableRunContext } from './run-context.ts';
+import { runParentContext, startRunSpan } from './run-span.ts';
 import { isTerminal } from './run-states.ts';
 
 /** Where the executor finds an agent's definition and its model backend (the registry, in main.ts). */
@@ -68,32 +62,8 @@ export class RunExecutor {
   async execute(claimed: ClaimedRun, stop: AbortController): Promise<void> {
     const { run } = claimed;
     const telemetry = this.deps.telemetry ?? NO_TELEMETRY;
-    // The run's trace: under the client's span when the request that made it carried a traceparent.
-    const parent = run.parentSpanId
-      ? trace.setSpanContext(ROOT_CONTEXT, {
-          traceId: run.traceId,
-          spanId: run.parentSpanId,
-          traceFlags: TraceFlags.SAMPLED,
-          isRemote: true,
-        })
-      : ROOT_CONTEXT;
-    const span = telemetry.withTraceId(run.traceId, () =>
-      telemetry.tracer.startSpan(
-        SPAN_NAMES.run,
-        {
-          attributes: {
-            [A.runId]: run.id,
-            [A.tenantId]: run.tenantId,
-            [A.agentId]: run.agentName,
-            [A.agentVersion]: run.agentVersion,
-            [A.userId]: run.createdBy,
-            [A.genAiOperation]: 'invoke_agent',
-            'gen_ai.agent.name': run.agentName,
-          },
-        },
-        parent,
-      ),
-    );
+    const span = startRunSpan(telemetry, run);
+    const parent = runParentContext(run);
     const outcome = await otel.with(trace.setSpan(parent, span), () => this.#execute(claimed, stop, span));
     if (outcome) {
       span.setAttribute(A.runStatus, outcome.status);

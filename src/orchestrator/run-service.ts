@@ -9,6 +9,7 @@ import {
   type RunStep,
   type Session,
   type SessionMessage,
+  SPAN_ATTRIBUTES,
 } from '../contracts/index.ts';
 import {
   AppError,
@@ -19,11 +20,14 @@ import {
   encodeCursor,
   IdCursorSchema,
   type IdGenerator,
+  NO_TELEMETRY,
   notFound,
+  type Telemetry,
 } from '../core/index.ts';
 import type { RunEventFeed } from './event-feed.ts';
 import type { EventRecord, RunFilter, RunRecord, RunStore } from './ports.ts';
 import { toRunResource, toSessionMessageResource, toSessionResource, toStepResource } from './resources.ts';
+import { startRunSpan } from './run-span.ts';
 import { isTerminal } from './run-states.ts';
 
 /** How the API finds the agent version a new run uses (the registry, wired in main.ts). */
@@ -55,6 +59,7 @@ export class RunService {
     private readonly feed: RunEventFeed,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {}
 
   async start(
@@ -125,8 +130,20 @@ export class RunService {
     return { items, nextCursor: rows.length > page.limit && last ? encodeCursor({ id: last.id }) : null };
   }
 
+  /**
+   * A running run is stopped by its worker (whose `Run` span records the end); a pending or paused
+   * one ends here, so it gets a `Run` span of its own: the trace shows the end, and the run counts
+   * in `agent_run_total`.
+   */
   async cancel(caller: Caller, id: string, reason: string | undefined): Promise<Run> {
-    return toRunResource(await this.store.requestCancel(caller.tenantId, id, caller.principal, reason));
+    const run = await this.store.requestCancel(caller.tenantId, id, caller.principal, reason);
+    if (run.status === 'cancelled')
+      startRunSpan(this.telemetry, run, {
+        [SPAN_ATTRIBUTES.runStatus]: 'cancelled',
+        [SPAN_ATTRIBUTES.runReason]: 'cancelled',
+        'run.cancelled_by': caller.principal,
+      }).end();
+    return toRunResource(run);
   }
 
   async resolve(

@@ -122,7 +122,7 @@ export function wireRuns(
     pollMs: config.workerPollMs,
   });
   return {
-    service: new RunService(store, directory, feed, clock, ids),
+    service: new RunService(store, directory, feed, clock, ids, telemetry),
     worker,
     feed,
     /** The direct model client's circuit breakers, for the metrics. */

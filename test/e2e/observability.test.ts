@@ -13,7 +13,7 @@ import { runActl } from '../support/cli.ts';
 import { applyAs, approvalsOf, isolatedTenant, member, policyManifest } from '../support/governance.ts';
 import { sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
-import { reactAgent, startRun, waitForStatus, waitUntil } from '../support/runs.ts';
+import { approvalAgent, reactAgent, startRun, waitForStatus, waitUntil } from '../support/runs.ts';
 import { type ScriptedModelServer, startScriptedModelServer } from '../support/scripted-model-server.ts';
 
 /**
@@ -453,7 +453,16 @@ describe('metrics', () => {
         ],
       }),
       reactAgent(agent, 'scripted', { tools: ['sleep'] }),
+      approvalAgent(`${agent}-gated`),
     ]);
+    // A paused run cancelled through the API ends without a worker: it is counted all the same.
+    const paused = await startRun(t, `${agent}-gated`, { input: { text: 'x' } }, { apiKey: admin });
+    await waitForStatus(t, paused.id, 'paused', { apiKey: admin });
+    const cancelled = await sendTo(t, 'POST', `/api/v1/runs/${paused.id}:cancel`, {
+      apiKey: admin,
+      body: {},
+    });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
     model.setHandler((request) =>
       request.body.messages.some((m) => m.role === 'tool')
         ? { content: 'could not sleep', usage: { prompt_tokens: 30, completion_tokens: 4 } }
@@ -479,6 +488,7 @@ describe('metrics', () => {
     };
     expect(value(`agent_run_total{agent_id="${agent}",status="completed"}`)).toBe(2);
     expect(value(`agent_run_total{agent_id="${agent}",status="failed"}`)).toBe(1);
+    expect(value(`agent_run_total{agent_id="${agent}-gated",status="cancelled"}`)).toBe(1);
     expect(value(`agent_request_total{agent_id="${agent}"}`)).toBe(3);
     expect(value(`agent_request_errors_total{agent_id="${agent}",reason="error"}`)).toBe(1);
     expect(value(`agent_request_duration_seconds_count{agent_id="${agent}"}`)).toBe(3);
