@@ -43,7 +43,7 @@ const RulesSchema = z.strictObject({
 const NOT_METRICS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
 
 /** Metric names a PromQL expression reads: identifiers that are neither functions, labels nor keywords. */
-export function metricsIn(expr: string): string[] {
+function metricsIn(expr: string): string[] {
   const cleaned = expr
     .replace(/"[^"]*"/g, '')
     .replace(/\{[^}]*\}/g, '')

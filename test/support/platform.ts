@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgenticClient } from '../../src/contracts/index.ts';
-import { type Config, loadConfig, type Platform, type PlatformOptions, startPlatform } from '../../src/main.ts';
+import {
+  type Config,
+  loadConfig,
+  type Platform,
+  type PlatformOptions,
+  startPlatform,
+} from '../../src/main.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueSchema } from './env.ts';
 import { dangerouslyDropSchema } from './store.ts';
 
