@@ -1,4 +1,7 @@
 import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import { parseJson } from '../contracts/index.ts';
+import { readJson } from './json-columns.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
 
@@ -20,17 +23,27 @@ export interface StoredSpan {
 }
 
 /** A span inside a group row: the group holds tenant, trace and run. */
-interface SpanJson {
-  id: string;
-  parent: string | null;
-  name: string;
-  kind: string;
-  start: string;
-  us: number;
-  status: StoredSpan['status'];
-  message: string | null;
-  attributes: Record<string, unknown>;
-  events: StoredSpan['events'];
+const SpanJsonSchema = z.object({
+  id: z.string(),
+  parent: z.string().nullable(),
+  name: z.string(),
+  kind: z.string(),
+  start: z.string(),
+  us: z.number(),
+  status: z.enum(['unset', 'ok', 'error']),
+  message: z.string().nullable(),
+  attributes: z.record(z.string(), z.unknown()),
+  events: z.array(
+    z.object({ name: z.string(), time: z.string(), attributes: z.record(z.string(), z.unknown()) }),
+  ),
+});
+type SpanJson = z.infer<typeof SpanJsonSchema>;
+const SpanGroupSchema = z.array(SpanJsonSchema);
+
+/** A group row's spans, checked: a row that does not parse is a bug, said loudly. */
+function spansOf(text: string): SpanJson[] {
+  const parsed = parseJson(text);
+  return readJson(SpanGroupSchema, parsed.ok ? parsed.value : null, 'trace spans');
 }
 
 /** Most spans a run's trace returns (a runaway loop's tree is cut, newest spans dropped). */
@@ -118,7 +131,7 @@ export class SqlTraceStore {
     );
     const spans = new Map<string, StoredSpan>();
     for (const row of rows)
-      for (const span of JSON.parse(row.spans) as SpanJson[]) {
+      for (const span of spansOf(row.spans)) {
         if (spans.size >= MAX_SPANS) break;
         spans.set(span.id, {
           tenantId,

@@ -103,6 +103,8 @@ function banner(
     '  bin/actl apply -f examples/agents/',
     `  curl -s ${platform.url}/api/v1/openapi.json | head -c 200`,
     '',
+    `Observe: bin/actl runs trace RUN_ID · bin/actl usage · ${platform.url}/metrics`,
+    '',
     'Stop with Ctrl-C.',
   );
   return lines.join('\n');
