@@ -288,6 +288,8 @@ export {
 } from './telemetry.ts';
 export { ToolQuerySchema, toolRoutes } from './tool-routes.ts';
 export {
+  type AgentToolConfig,
+  AgentToolConfigSchema,
   AUTHENTICATION_TYPES,
   BuiltinToolConfigSchema,
   HTTP_TOOL_METHODS,

@@ -18,7 +18,7 @@ import { SecretRefSchema } from './secrets.ts';
  */
 
 /** `api` is the seed's word for `http`, kept so its manifests apply as written. */
-export const TOOL_TYPES = ['http', 'api', 'openapi', 'builtin', 'mcp', 'sandbox'] as const;
+export const TOOL_TYPES = ['http', 'api', 'openapi', 'builtin', 'mcp', 'sandbox', 'agent'] as const;
 export type ToolType = (typeof TOOL_TYPES)[number];
 
 export const HTTP_TOOL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -185,12 +185,28 @@ export const McpToolConfigSchema = z.strictObject({
   tool: z.string().min(1).max(256).describe("The tool's name on that server"),
 });
 
+export const AgentToolConfigSchema = z.strictObject({
+  agent: NameSchema.describe('The agent a call runs (a child run of the calling run, in the same trace)'),
+  version: z.number().int().min(1).optional().describe('A version of the agent; default: its published one'),
+  timeout: DurationSchema.default('5m').describe(
+    'How long a call waits for the child run to end; past it the child run is cancelled and the call fails',
+  ),
+  maxDepth: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe('How deep agents may call agents through this tool (a loop of agents stops here)'),
+});
+export type AgentToolConfig = z.infer<typeof AgentToolConfigSchema>;
+
 export const ToolSpecSchema = z
   .strictObject({
     type: z
       .enum(TOOL_TYPES)
       .describe(
-        'http (api): an HTTP endpoint; openapi: one tool per operation of an OpenAPI document; builtin; mcp: one tool of a ToolServer; sandbox: a script run in a sandbox',
+        'http (api): an HTTP endpoint; openapi: one tool per operation of an OpenAPI document; builtin; mcp: one tool of a ToolServer; sandbox: a script run in a sandbox; agent: another agent, run as a child run',
       ),
     description: z.string().min(1).max(8192).optional().describe('What the model is told the tool does'),
     version: z.string().min(1).max(64).optional(),
@@ -213,7 +229,9 @@ export const ToolSpecSchema = z
             ? BuiltinToolConfigSchema
             : type === 'sandbox'
               ? SandboxToolConfigSchema
-              : McpToolConfigSchema;
+              : type === 'agent'
+                ? AgentToolConfigSchema
+                : McpToolConfigSchema;
     const parsed = schema.safeParse(spec.config ?? {});
     if (!parsed.success)
       for (const issue of parsed.error.issues)
@@ -356,7 +374,7 @@ export const TOOL_SOURCES = ['builtin', 'manifest', 'server'] as const;
 /** A tool as discovery shows it, whatever it came from. */
 export const ToolInfoSchema = z.strictObject({
   name: z.string(),
-  type: z.enum(['http', 'openapi', 'builtin', 'mcp', 'sandbox']),
+  type: z.enum(['http', 'openapi', 'builtin', 'mcp', 'sandbox', 'agent']),
   source: z
     .enum(TOOL_SOURCES)
     .describe('builtin; manifest (kind: Tool); server (discovered on a ToolServer)'),

@@ -10,6 +10,7 @@ import {
   type ToolInfo,
 } from '../contracts/index.ts';
 import { type ToolResult, ToolUnavailableError } from '../runtime/index.ts';
+import { type AgentRunner, agentEntry } from './agent-entry.ts';
 import { type ParameterEntry, toJsonSchema } from './argument-schema.ts';
 import type { BuiltinTool } from './builtin-tool.ts';
 import { callHttpTool } from './http/http-tool.ts';
@@ -30,6 +31,8 @@ export interface ToolCallContext {
   traceparent?: string | undefined;
   /** The run making the call (a run's built-in tools keep per-run state: code_interpreter). */
   runId?: string | undefined;
+  /** Who makes a direct call (agent tools run their child run as this principal). */
+  principal?: string | undefined;
 }
 
 /** A call's result and whether it was cut to the size cap. */
@@ -60,6 +63,8 @@ export interface EntryDeps {
   secret: (tenantId: string, ref: SecretRef, signal?: AbortSignal) => Promise<string>;
   oauth: OAuthTokens;
   maxResultBytes: number;
+  /** Runs `type: agent` tools' agents (the orchestrator, bound once runs are wired); absent: no agent tools. */
+  agents?: { runner?: AgentRunner | undefined } | undefined;
 }
 
 /** MCP's defaults when a tool says nothing: it may change the world, destructively, not idempotently. */
@@ -79,6 +84,7 @@ export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | n
     return tool ? builtinEntry(deps, tool, metadata.name, fixed, manifest) : null;
   }
   if (spec.type === 'sandbox') return sandboxEntry(deps, manifest);
+  if (spec.type === 'agent') return agentEntry(deps, manifest);
   if (spec.type === 'mcp') {
     const { server, tool } = spec.config as { server: string; tool: string };
     const annotations = spec.annotations ?? {};

@@ -1,3 +1,4 @@
+export type { AgentRunCall, AgentRunner, AgentRunOutcome } from './agent-entry.ts';
 export { ArgumentValidator, toJsonSchema } from './argument-schema.ts';
 export { EchoArgsSchema, echoTool } from './builtin/echo.ts';
 export {

@@ -25,6 +25,7 @@ import type {
   ToolRef,
   ToolResult,
 } from '../runtime/index.ts';
+import type { AgentRunner } from './agent-entry.ts';
 import type { ArgumentValidator } from './argument-schema.ts';
 import {
   type CatalogEntry,
@@ -67,6 +68,12 @@ export class ToolGateway implements ToolInvoker {
 
   constructor(options: ToolGatewayOptions) {
     this.#options = options;
+  }
+
+  /** Binds the runner of `type: agent` tools (the orchestrator is wired after the tools). */
+  useAgentRunner(runner: AgentRunner): void {
+    this.#options.agents = { runner };
+    this.#manifests.clear();
   }
 
   /** The tenant's registered tools changed: read them again on next use. */

@@ -21,10 +21,11 @@ import {
   type ModelTarget,
   OpenAICompatibleModelClient,
   ReactRuntime,
-  type ToolInvoker,
   WorkflowRuntime,
 } from '../runtime/index.ts';
 import { type Database, DatabaseSignals, SqlRunQueue, SqlRunStore } from '../store/index.ts';
+import type { ToolGateway } from '../tools/index.ts';
+import { RunAgentRunner } from './agent-runner.ts';
 import { GatewayModelClient } from './gateway-model-client.ts';
 import { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
 import { TracedModelClient } from './traced-model-client.ts';
@@ -36,7 +37,7 @@ export function wireRuns(
   database: Database,
   catalogService: AgentCatalogService,
   models: { backends: ModelBackendService; aliases: ModelAliasService; gateway: ModelGateway },
-  tools: ToolInvoker,
+  tools: ToolGateway,
   /** A backend's API key (`apiKeySecretRef`), read into each run that calls it. */
   secret: (tenantId: string, ref: SecretRef) => Promise<string>,
   clock: Clock,
@@ -121,8 +122,10 @@ export function wireRuns(
     leaseMs: config.workerLeaseMs,
     pollMs: config.workerPollMs,
   });
+  const service = new RunService(store, directory, feed, clock, ids, telemetry);
+  tools.useAgentRunner(new RunAgentRunner(service));
   return {
-    service: new RunService(store, directory, feed, clock, ids, telemetry),
+    service,
     worker,
     feed,
     /** The direct model client's circuit breakers, for the metrics. */

@@ -167,7 +167,11 @@ export class ToolCallService {
     }
     const started = performance.now();
     const outcome = await gateway
-      .call(caller.tenantId, name, args, { signal: options.signal, traceparent: options.traceparent })
+      .call(caller.tenantId, name, args, {
+        signal: options.signal,
+        traceparent: options.traceparent,
+        principal: caller.principalName,
+      })
       .catch(unavailableAsResult);
     const latencyMs = Math.round((performance.now() - started) * 100) / 100;
     const [record] = await Promise.all([
