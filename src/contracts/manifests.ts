@@ -4,7 +4,8 @@ import { API_VERSION, NameSchema } from './common.ts';
 import { ModelAliasManifestSchema } from './model-aliases.ts';
 import { ModelBackendManifestSchema } from './model-backends.ts';
 import { PolicyManifestSchema } from './policies.ts';
-import { ToolManifestSchema, ToolServerManifestSchema } from './tools.ts';
+import { ToolServerManifestSchema } from './tool-servers.ts';
+import { ToolManifestSchema } from './tools.ts';
 
 /** Kinds `actl apply` and `POST /api/v1/apply` accept today. Later kinds join this list. */
 export const MANIFEST_KINDS = [

@@ -175,3 +175,37 @@ export type UsageReport = z.infer<typeof UsageReportSchema>;
 export type RunTrace = z.infer<typeof RunTraceSchema>;
 export type TraceSpan = z.infer<typeof TraceSpanSchema>;
 export type BudgetStatus = z.infer<typeof BudgetStatusSchema>;
+
+/** One ended span as the built-in trace store keeps it (written by telemetry, read by the store). */
+export interface SpanRecord {
+  tenantId: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  runId: string | null;
+  name: string;
+  kind: string;
+  startTime: Date;
+  durationUs: number;
+  status: 'unset' | 'ok' | 'error';
+  statusMessage: string | null;
+  attributes: Record<string, unknown>;
+  events: Array<{ name: string; time: string; attributes: Record<string, unknown> }>;
+}
+
+/** Model usage to add to a day's roll-up (one call, or several of the same key). */
+export interface UsageRecord {
+  tenantId: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  /** The agent, or `-` for API callers. */
+  agent: string;
+  model: string;
+  principal: string;
+  calls: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  unpricedCalls: number;
+}

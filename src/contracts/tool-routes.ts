@@ -2,14 +2,13 @@ import { z } from 'zod';
 import { LabelSelectorQuery } from './agent-routes.ts';
 import { NameSchema, PageQuerySchema, pageSchema } from './common.ts';
 import { defineRoute } from './route.ts';
+import { ToolServerSchema, ToolServerWriteSchema } from './tool-servers.ts';
 import {
   TOOL_SOURCES,
   ToolInfoSchema,
   ToolInvokeRequestSchema,
   ToolInvokeResultSchema,
   ToolSchema,
-  ToolServerSchema,
-  ToolServerWriteSchema,
   ToolWriteSchema,
 } from './tools.ts';
 

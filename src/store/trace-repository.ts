@@ -1,26 +1,12 @@
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
-import { parseJson } from '../contracts/index.ts';
+import { parseJson, type SpanRecord } from '../contracts/index.ts';
 import { readJson } from './json-columns.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
 
 /** One ended span, as the trace store keeps it. */
-export interface StoredSpan {
-  tenantId: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  runId: string | null;
-  name: string;
-  kind: string;
-  startTime: Date;
-  durationUs: number;
-  status: 'unset' | 'ok' | 'error';
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  events: Array<{ name: string; time: string; attributes: Record<string, unknown> }>;
-}
+export type StoredSpan = SpanRecord;
 
 /** A span inside a group row: the group holds tenant, trace and run. */
 const SpanJsonSchema = z.object({

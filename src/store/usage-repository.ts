@@ -1,23 +1,10 @@
 import { type Kysely, sql } from 'kysely';
+import type { UsageRecord } from '../contracts/index.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
 
 /** One model call's usage, to add to its day's roll-up. */
-export interface UsageEntry {
-  tenantId: string;
-  /** YYYY-MM-DD (UTC). */
-  day: string;
-  /** The agent, or `-` for API callers. */
-  agent: string;
-  model: string;
-  principal: string;
-  calls: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  unpricedCalls: number;
-}
+export type UsageEntry = UsageRecord;
 
 export type UsageDimension = 'tenant' | 'agent' | 'model' | 'principal' | 'day';
 

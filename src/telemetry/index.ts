@@ -1,6 +1,6 @@
 export { FORECAST_METHOD, forecastMonth, type MonthForecast } from './forecast.ts';
 export { CACHE_LEVELS, GatewayMetrics, type ModelCallSample } from './gateway-metrics.ts';
 export { type MetricSources, PlatformMetrics } from './platform-metrics.ts';
-export { type SpanRecord, StoreSpanExporter, toSpanRecord } from './store-exporter.ts';
+export { StoreSpanExporter, toSpanRecord } from './store-exporter.ts';
 export { Tracing, type TracingOptions } from './tracing.ts';
-export { UsageMeter, type UsageRecord, usageOf } from './usage-meter.ts';
+export { UsageMeter, usageOf } from './usage-meter.ts';

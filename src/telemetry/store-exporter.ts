@@ -1,24 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, hrTimeToMicroseconds } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { SPAN_ATTRIBUTES } from '../contracts/index.ts';
-
-/** A span as the trace store keeps it (the store's row, field for field). */
-export interface SpanRecord {
-  tenantId: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  runId: string | null;
-  name: string;
-  kind: string;
-  startTime: Date;
-  durationUs: number;
-  status: 'unset' | 'ok' | 'error';
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-  events: Array<{ name: string; time: string; attributes: Record<string, unknown> }>;
-}
+import { SPAN_ATTRIBUTES, type SpanRecord } from '../contracts/index.ts';
 
 const STATUS = {
   [SpanStatusCode.UNSET]: 'unset',

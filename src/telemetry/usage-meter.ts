@@ -1,22 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { SPAN_ATTRIBUTES, SPAN_NAMES } from '../contracts/index.ts';
-
-/** One model call's usage for the daily roll-up (the usage store's entry, field for field). */
-export interface UsageRecord {
-  tenantId: string;
-  day: string;
-  agent: string;
-  model: string;
-  principal: string;
-  calls: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  unpricedCalls: number;
-}
+import { SPAN_ATTRIBUTES, SPAN_NAMES, type UsageRecord } from '../contracts/index.ts';
 
 const numberOf = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 const stringOf = (value: unknown, fallback: string) =>
