@@ -91,7 +91,7 @@ export function renderTrace(trace: RunTrace): string[] {
 export function renderUsageFooter(report: UsageReport): string[] {
   const f = report.forecast;
   const lines = [
-    `Forecast ${f.month}: ${usd(f.forecast_usd)} (${usd(f.month_to_date_usd)} so far; ${f.method}, trailing ${f.trailing_days} days)`,
+    `Forecast ${f.month}: ${usd(f.forecast_usd)} (${usd(f.month_to_date_usd)} so far; ${f.method})`,
   ];
   for (const budget of report.budgets) {
     const unit = budget.limit_usd !== null ? 'usd' : 'tokens';

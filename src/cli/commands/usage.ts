@@ -63,6 +63,7 @@ export function registerUsage(program: Command, runtime: CliRuntime): void {
         return;
       }
       runtime.printer.out(`Usage ${report.from} .. ${report.to}`);
+      if (report.rows.length === 0) runtime.printer.err('No model calls in this period.');
       runtime.printer.out(
         renderTable([...report.rows, { key: 'TOTAL', ...report.totals }], usageColumns(options.by)),
       );
