@@ -198,7 +198,7 @@ export interface UsageRecord {
   tenantId: string;
   /** YYYY-MM-DD (UTC). */
   day: string;
-  /** The agent, or `-` for API callers. */
+  /** The agent, or `none` for API callers (as in `agent_token_usage`). */
   agent: string;
   model: string;
   principal: string;

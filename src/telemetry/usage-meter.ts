@@ -18,7 +18,7 @@ export function usageOf(span: ReadableSpan): UsageRecord | null {
   return {
     tenantId,
     day: new Date(hrTimeToMilliseconds(span.startTime)).toISOString().slice(0, 10),
-    agent: stringOf(a[SPAN_ATTRIBUTES.agentId], '-'),
+    agent: stringOf(a[SPAN_ATTRIBUTES.agentId], 'none'),
     model: stringOf(
       a[SPAN_ATTRIBUTES.genAiResponseModel],
       stringOf(a[SPAN_ATTRIBUTES.genAiRequestModel], '-'),
