@@ -144,7 +144,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   modelAliasRoutes(app, deps.authenticator, deps.modelAliases);
   applyRoutes(app, deps.authenticator, deps.apply);
   runRoutes(app, deps.authenticator, deps.runs, deps.telemetry);
-  usageRoutes(app, deps.authenticator, deps.telemetry);
+  usageRoutes(app, deps.authenticator, deps.identity, deps.telemetry);
   approvalRoutes(app, deps.authenticator, deps.approvals);
   policyRoutes(app, deps.authenticator, deps.policies, deps.livePolicies);
   guardRoutes(app, deps.authenticator, deps.guards);

@@ -127,7 +127,9 @@ export const UsageQuerySchema = z.object({
     .min(1)
     .max(128)
     .optional()
-    .describe('Platform admins: one tenant only (default: all for group_by=tenant, else their own)'),
+    .describe(
+      'A tenant name; platform admins may name any (default: all for group_by=tenant, else their own)',
+    ),
 });
 export type UsageQuery = z.infer<typeof UsageQuerySchema>;
 

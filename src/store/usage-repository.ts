@@ -60,21 +60,34 @@ export class SqlUsageStore {
         seen.unpricedCalls += entry.unpricedCalls;
       }
     }
+    // A tenant deleted while its calls were queued: its usage goes with it, not the batch.
+    const tenants = new Set(
+      (
+        await this.db
+          .selectFrom('tenants')
+          .select('id')
+          .where('id', 'in', [...new Set([...merged.values()].map((entry) => entry.tenantId))])
+          .execute()
+      ).map((row) => row.id),
+    );
+    const rows = [...merged.values()].filter((entry) => tenants.has(entry.tenantId));
+    if (rows.length === 0) return;
     await this.db
       .insertInto('usage_daily')
       .values(
-        [...merged.values()].map((entry) => ({
+        rows.map((entry) => ({
           tenant_id: entry.tenantId,
           day: entry.day,
           agent: entry.agent,
           model: entry.model,
           principal: entry.principal,
-          calls: entry.calls,
-          errors: entry.errors,
-          input_tokens: entry.inputTokens,
-          output_tokens: entry.outputTokens,
+          // Counts are whole numbers whatever a backend reported (12.5 tokens would fail the bigint).
+          calls: Math.round(entry.calls),
+          errors: Math.round(entry.errors),
+          input_tokens: Math.round(entry.inputTokens),
+          output_tokens: Math.round(entry.outputTokens),
           cost_usd: entry.costUsd,
-          unpriced_calls: entry.unpricedCalls,
+          unpriced_calls: Math.round(entry.unpricedCalls),
         })),
       )
       .onConflict((oc) =>
@@ -116,7 +129,7 @@ export class SqlUsageStore {
         from usage_daily
         where day between ${from}::date and ${to}::date
           ${tenantId === null ? sql`` : sql`and tenant_id = ${tenantId}`}
-        group by ${groupBy === 'tenant' ? sql`tenant_id` : sql`1`} order by ${groupBy === 'day' ? sql`1` : sql`6::numeric desc, 1`}`.execute(
+        group by ${groupBy === 'tenant' ? sql`tenant_id` : sql`1`} order by ${groupBy === 'day' ? sql`1` : sql`sum(cost_usd) desc, 1`}`.execute(
         db,
       );
     const result =

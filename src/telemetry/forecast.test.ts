@@ -39,6 +39,13 @@ describe('forecastMonth', () => {
     expect(forecastMonth(new Map(), new Date('2026-02-03T18:00:00Z')).forecastUsd).toBe(0);
   });
 
+  it('averages a tenant newer than four weeks over the days since its first spend', () => {
+    // 100 USD a day for the three days before today, nothing before.
+    const daily = days('2026-12-07', 3, () => 100);
+    const forecast = forecastMonth(daily, new Date('2026-12-10T08:00:00Z'));
+    expect(forecast.forecastUsd - forecast.monthToDateUsd).toBeCloseTo(21 * 100, 6);
+  });
+
   it('forecasts the last day of a month as what it has spent', () => {
     const daily = days('2026-12-01', 31, () => 3);
     expect(forecastMonth(daily, new Date('2026-12-31T23:00:00Z')).forecastUsd).toBe(93);

@@ -211,7 +211,8 @@ export class PlatformMetrics {
         );
         return;
       case SPAN_NAMES.llm: {
-        const model = text(a[A.genAiResponseModel], text(a[A.genAiRequestModel]));
+        // The model that answered (a registry name): a client's unknown model name never becomes a label.
+        const model = text(a[A.genAiResponseModel], text(a[A.llmModel], 'unknown'));
         const agent = text(a[A.agentId]);
         this.#llm.observe({ model_name: model, status: failed ? 'error' : 'ok' }, seconds(span));
         const input = a[A.genAiInputTokens];

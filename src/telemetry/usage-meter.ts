@@ -19,10 +19,9 @@ export function usageOf(span: ReadableSpan): UsageRecord | null {
     tenantId,
     day: new Date(hrTimeToMilliseconds(span.startTime)).toISOString().slice(0, 10),
     agent: stringOf(a[SPAN_ATTRIBUTES.agentId], 'none'),
-    model: stringOf(
-      a[SPAN_ATTRIBUTES.genAiResponseModel],
-      stringOf(a[SPAN_ATTRIBUTES.genAiRequestModel], '-'),
-    ),
+    // The model that answered (a registry name); a call refused before routing is `unknown`, never
+    // the client's string (which would make unbounded rows).
+    model: stringOf(a[SPAN_ATTRIBUTES.genAiResponseModel], stringOf(a[SPAN_ATTRIBUTES.llmModel], 'unknown')),
     principal: stringOf(a[SPAN_ATTRIBUTES.userId], '-'),
     calls: 1,
     errors: failed ? 1 : 0,
@@ -36,9 +35,9 @@ export function usageOf(span: ReadableSpan): UsageRecord | null {
 
 /**
  * Rolls model calls up per tenant, day, agent, model and principal: each ended `LLM.Invoke` span
- * is added to a batch written every `flushMs` (or at 500 calls) in one upsert. A failed write is
- * retried with the next batch, up to 10,000 calls held; past that the oldest are dropped and
- * logged by `onError`.
+ * is added to a batch written every `flushMs` (or at 500 calls) in one upsert. A failed write (the
+ * database away) is retried a `flushMs` later, with whatever came meanwhile, up to 10,000 calls
+ * held; past that the oldest are dropped and logged by `onError`.
  */
 export class UsageMeter {
   #pending: UsageRecord[] = [];
@@ -55,7 +54,7 @@ export class UsageMeter {
     const usage = usageOf(span);
     if (!usage) return;
     this.#pending.push(usage);
-    if (this.#pending.length >= 500) void this.flush();
+    if (this.#pending.length >= 500 && !this.#timer) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
   };
 
@@ -74,6 +73,7 @@ export class UsageMeter {
         const dropped = Math.max(0, this.#pending.length - 10_000);
         this.#pending.splice(0, dropped);
         this.onError(error, dropped);
+        this.#timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
       }
     });
     return this.#writing;

@@ -1,5 +1,5 @@
 import { isAppError } from '../core/index.ts';
-import type { RunService } from '../orchestrator/index.ts';
+import { type RunService, RunStop } from '../orchestrator/index.ts';
 import type { AgentRunCall, AgentRunner, AgentRunOutcome } from '../tools/index.ts';
 
 const ENDED = new Set(['completed', 'failed', 'cancelled', 'timed_out']);
@@ -17,12 +17,8 @@ export class RunAgentRunner implements AgentRunner {
 
   async run(call: AgentRunCall): Promise<AgentRunOutcome> {
     let principal = call.principal ?? 'system';
-    let depth = 0;
-    if (call.parentRunId) {
-      const parent = await this.runs.get(call.tenantId, call.parentRunId);
-      principal = parent.created_by;
-      depth = Number(parent.metadata.agent_depth ?? 0);
-    }
+    if (call.parentRunId) principal = (await this.runs.get(call.tenantId, call.parentRunId)).created_by;
+    const depth = await this.#depth(call.tenantId, call.parentRunId, call.maxDepth);
     if (depth + 1 > call.maxDepth)
       throw new Error(
         `agents may call agents ${call.maxDepth} deep at most (this call would be ${depth + 1})`,
@@ -76,5 +72,28 @@ export class RunAgentRunner implements AgentRunner {
       await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(1, deadline - Date.now()))));
       wait = Math.min(MAX_POLL_MS, wait * 2);
     }
+  }
+
+  /**
+   * How many agent-tool calls deep the calling run is: counted by walking `parent_run` links, not
+   * read from `agent_depth` (run metadata is the client's to set). A client can only make the
+   * chain longer, never shorter: every link this runner adds is real. Stops past `maxDepth`.
+   */
+  async #depth(tenantId: string, runId: string | undefined, maxDepth: number): Promise<number> {
+    // Runs that exist in the chain, less the calling run itself: a parent_run naming no run ends it.
+    let depth = -1;
+    const seen = new Set<string>();
+    let current = runId;
+    while (current && !seen.has(current) && depth <= maxDepth) {
+      seen.add(current);
+      const run = await this.runs.get(tenantId, current).catch((error: unknown) => {
+        if (isAppError(error) && error.code === 'NOT_FOUND') return null;
+        throw error;
+      });
+      if (!run) break;
+      depth += 1;
+      current = run.metadata.parent_run;
+    }
+    return Math.max(0, depth);
   }
 }

@@ -43,8 +43,9 @@ export interface TelemetryReader {
 /** Tenant-wide budgets with what is left, for the `agent_budget_remaining` gauge. */
 async function budgetLines(governor: WatchedParts['governor']) {
   const lines: Array<{ tenant: string; budget: string; unit: string; remaining: number }> = [];
+  // One tenant's ledger out of reach (Redis away) must not blind the whole scrape.
   for (const tenant of governor.tenantsWithBudgets)
-    for (const status of await governor.budgetStatus(tenant)) {
+    for (const status of await governor.budgetStatus(tenant).catch(() => [])) {
       const remaining = status.remaining_usd ?? status.remaining_tokens;
       if (remaining !== null)
         lines.push({

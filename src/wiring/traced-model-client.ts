@@ -25,6 +25,8 @@ export class TracedModelClient implements ModelClient {
         [A.genAiOperation]: 'chat',
         [A.genAiSystem]: 'openai',
         [A.genAiRequestModel]: target.backend,
+        // The backend is a registry name: metrics and usage keep it even when the call fails.
+        [A.llmModel]: target.backend,
         [A.route]: 'direct',
         ...(request.maxTokens !== undefined ? { 'gen_ai.request.max_tokens': request.maxTokens } : {}),
         ...(this.traceContent ? { [A.genAiInputMessages]: JSON.stringify(request.messages) } : {}),

@@ -423,6 +423,14 @@ describe('metrics', () => {
       },
     );
     expect(byTenant.body.rows.map((row) => row.key)).toEqual([tenant]);
+    // A platform admin names the tenant; its admin may not name another.
+    const named = await sendTo<{ rows: Array<{ key: string }> }>(t, 'GET', `/api/v1/usage?tenant=${tenant}`);
+    expect(named.body.rows.map((row) => row.key)).toEqual(['priced/m']);
+    const other = await isolatedTenant(t);
+    const refused = await sendTo(t, 'GET', `/api/v1/usage?tenant=${tenant}`, { apiKey: other.admin });
+    expect(refused.status).toBe(404);
+    const badDay = await sendTo(t, 'GET', '/api/v1/usage?from=0000-01-01&to=0000-01-02', { apiKey: admin });
+    expect(badDay.status).toBe(400);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(
       new RegExp(

@@ -99,7 +99,7 @@ describe('agent tools', () => {
     expect(JSON.stringify(done.output)).toContain('delegated');
   });
 
-  it('stops agents calling agents at maxDepth', async () => {
+  it('stops agents calling agents at maxDepth, whatever metadata the first run was given', async () => {
     const { admin } = await isolatedTenant(t);
     await applyAs(t, admin, [
       agentTool(
@@ -113,14 +113,20 @@ describe('agent tools', () => {
         { tools: ['ask-self'] },
       ),
     ]);
-    const top = await startRun(t, 'recursive', { input: 'go' }, { apiKey: admin });
+    // Run metadata is the client's: a forged depth or parent must not lift the limit.
+    const top = await startRun(
+      t,
+      'recursive',
+      { input: 'go', metadata: { agent_depth: '-100', parent_run: 'no-such-run' } },
+      { apiKey: admin },
+    );
     await waitForStatus(t, top.id, ['completed', 'failed'], { apiKey: admin, timeoutMs: 60_000 });
     const all = await waitUntil(
       () => runsOf(admin, 'recursive'),
       (runs) => runs.length === 3 && runs.every((run) => ['completed', 'failed'].includes(run.status)),
       (runs) => runs.map((run) => `${run.status} ${JSON.stringify(run.metadata)}`).join('; '),
     );
-    const deepest = all.find((run) => run.metadata.agent_depth === '2') as Run;
+    const deepest = all.find((run) => run.metadata.agent_depth === '2' && run.id !== top.id) as Run;
     const steps = await sendTo<{ items: RunStep[] }>(t, 'GET', `/api/v1/runs/${deepest.id}/steps`, {
       apiKey: admin,
     });

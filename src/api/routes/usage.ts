@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { type RunTrace, routes, type UsageQuery, type UsageReport } from '../../contracts/index.ts';
-import type { Authenticator } from '../../identity/index.ts';
+import type { Authenticator, IdentityService } from '../../identity/index.ts';
 import { bindRoute } from '../bind-route.ts';
 import type { AppEnv } from '../context.ts';
 
@@ -13,9 +13,18 @@ export interface TelemetryAccess {
 export function usageRoutes(
   app: Hono<AppEnv>,
   authenticator: Authenticator,
+  identity: IdentityService,
   telemetry: TelemetryAccess,
 ): void {
-  bindRoute(app, routes.getUsage, authenticator, async ({ caller, query }) => ({
-    body: await telemetry.usage({ tenantId: caller.tenantId, platformAdmin: caller.platformAdmin }, query),
-  }));
+  bindRoute(app, routes.getUsage, authenticator, async ({ caller, query }) => {
+    // `tenant` is a name: platform admins may name any tenant, others only their own (else 404).
+    const tenant =
+      query.tenant === undefined ? undefined : (await identity.targetTenant(caller, query.tenant)).id;
+    return {
+      body: await telemetry.usage(
+        { tenantId: caller.tenantId, platformAdmin: caller.platformAdmin },
+        { ...query, tenant },
+      ),
+    };
+  });
 }
