@@ -43,6 +43,8 @@ export class UsageMeter {
   #pending: UsageRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
+  /** After a failed write, no early flush before this time (the retry timer is set). */
+  #retryAt = 0;
 
   constructor(
     private readonly write: (records: UsageRecord[]) => Promise<void>,
@@ -54,7 +56,7 @@ export class UsageMeter {
     const usage = usageOf(span);
     if (!usage) return;
     this.#pending.push(usage);
-    if (this.#pending.length >= 500 && !this.#timer) void this.flush();
+    if (this.#pending.length >= 500 && Date.now() >= this.#retryAt) void this.flush();
     else this.#timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
   };
 
@@ -73,6 +75,7 @@ export class UsageMeter {
         const dropped = Math.max(0, this.#pending.length - 10_000);
         this.#pending.splice(0, dropped);
         this.onError(error, dropped);
+        this.#retryAt = Date.now() + this.flushMs;
         this.#timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
       }
     });

@@ -52,15 +52,23 @@ export class RunAgentRunner implements AgentRunner {
           ...(current.error ? { error: current.error.message } : {}),
         };
       if (call.signal.aborted || Date.now() >= deadline) {
-        await this.runs
-          .cancel(
-            caller,
-            run.id,
-            call.signal.aborted ? 'the calling run stopped' : 'the agent tool timed out',
-          )
-          .catch((error: unknown) => {
-            if (!isAppError(error)) throw error;
-          });
+        // A worker that shuts down or loses its lease hands the calling run to another, which
+        // finds this same child again (idempotency key): only a real end of the caller cancels it.
+        const reason: unknown = call.signal.reason;
+        const handedOver =
+          call.signal.aborted &&
+          reason instanceof RunStop &&
+          (reason.why === 'shutdown' || reason.why === 'lease_lost');
+        if (!handedOver)
+          await this.runs
+            .cancel(
+              caller,
+              run.id,
+              call.signal.aborted ? 'the calling run stopped' : 'the agent tool timed out',
+            )
+            .catch((error: unknown) => {
+              if (!isAppError(error)) throw error;
+            });
         call.signal.throwIfAborted();
         return {
           runId: run.id,
