@@ -1,6 +1,7 @@
 import { context as otel } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { type Readiness, routes } from '../contracts/index.ts';
@@ -108,6 +109,13 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
       await next();
     } finally {
       c.header('x-request-id', requestId);
+      const route = routePath(c, -1);
+      deps.telemetry.observeRequest(
+        c.req.method,
+        route === '*' || route === '/*' ? 'unmatched' : route,
+        c.res.status,
+        (performance.now() - started) / 1000,
+      );
       const caller = c.get('caller');
       c.get('logger').info(
         {

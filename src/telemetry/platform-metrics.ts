@@ -41,6 +41,7 @@ export class PlatformMetrics {
   readonly #blocks: Counter<'policy_rule' | 'user_group'>;
   readonly #decisions: Counter<'decision'>;
   readonly #sandboxExecs: Histogram<'outcome'>;
+  readonly #http: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor(
     readonly registry: Registry,
@@ -124,6 +125,13 @@ export class PlatformMetrics {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    this.#http = new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'API requests by method, route template (never the path itself) and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     new Gauge({
       name: 'agent_active_sessions',
       help: 'Runs executing on this process now',
@@ -181,6 +189,11 @@ export class PlatformMetrics {
       },
     });
   }
+
+  /** One API request; `route` is the matched route template (`/api/v1/runs/:id`), or `unmatched`. */
+  observeRequest = (method: string, route: string, status: number, seconds: number): void => {
+    this.#http.observe({ method, route, status_code: String(status) }, seconds);
+  };
 
   /** Derives the metrics of one ended span. */
   observe = (span: ReadableSpan): void => {

@@ -36,6 +36,7 @@ export interface WatchedParts {
 }
 
 export interface TelemetryReader {
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
   runTrace(tenantId: string, runId: string, traceId: string): Promise<RunTrace>;
   usage(caller: { tenantId: string; platformAdmin: boolean }, query: UsageQuery): Promise<UsageReport>;
 }
@@ -174,6 +175,7 @@ export function wireTelemetry(deps: {
       sources.circuits = parts.circuits;
     },
     access: (budgets, clock) => ({
+      observeRequest: platformMetrics.observeRequest,
       runTrace: (tenantId, runId, traceId) => runTrace(traceStore, tenantId, runId, traceId),
       usage: (caller, query) => usageReport(usageStore, budgets, caller, query, clock.now()),
     }),

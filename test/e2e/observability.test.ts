@@ -507,8 +507,14 @@ describe('metrics', () => {
     expect(text).toMatch(/^agent_run_queue_depth \d+$/m);
     expect(text).toMatch(/^agent_approvals_pending \d+$/m);
     expect(text).toMatch(/^sandbox_pool_size\{state="warm"\} 0$/m);
-    // No run or user ids as labels.
+    // No run or user ids as labels; API requests by route template, never the path.
     expect(text).not.toMatch(/run_id=|user_id=|principal=/);
+    expect(text).not.toContain(failing.id);
+    expect(
+      value(
+        `http_server_request_duration_seconds_count{method="GET",route="/api/v1/runs/:id",status_code="200"}`,
+      ),
+    ).toBeGreaterThan(0);
 
     const usage = await sendTo<{ rows: Array<{ key: string; calls: number; cost_usd: number }> }>(
       t,

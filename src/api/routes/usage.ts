@@ -6,6 +6,8 @@ import type { AppEnv } from '../context.ts';
 
 /** What the API reads of telemetry: run traces (the trace store) and usage reports. */
 export interface TelemetryAccess {
+  /** One answered request, for the HTTP metrics. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
   runTrace(tenantId: string, runId: string, traceId: string): Promise<RunTrace>;
   usage(caller: { tenantId: string; platformAdmin: boolean }, query: UsageQuery): Promise<UsageReport>;
 }
