@@ -16,13 +16,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { OpenAICompatibleModelClient } from '../src/runtime/index.ts';
 import { BuiltinToolInvoker } from '../src/tools/index.ts';
 import { startScriptedModelServer } from '../test/support/scripted-model-server.ts';
+import { api, BENCH_KEY, freePort, percentile, ready, waitAll } from './run-support.ts';
 
 const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -31,71 +31,21 @@ const TOOLS = arg('tools', 10);
 const LATENCY_SAMPLES = arg('latency-samples', 100);
 const WITH_POSTGRES = !process.argv.includes('--no-postgres');
 const DATABASE_URL = process.env.AGENTICAI_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const KEY = 'ak_bench_runs_0123456789abcdefghijk';
 const root = new URL('..', import.meta.url).pathname;
-
-const percentile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-};
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function actl(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['bin/actl', ...args], {
     cwd: root,
-    env: { ...process.env, AGENTICAI_LOG_LEVEL: 'error', AGENTICAI_BOOTSTRAP_ADMIN_KEY: KEY, ...env },
+    env: { ...process.env, AGENTICAI_LOG_LEVEL: 'error', AGENTICAI_BOOTSTRAP_ADMIN_KEY: BENCH_KEY, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-}
-
-async function ready(url: string): Promise<void> {
-  for (let i = 0; i < 600; i += 1) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not yet listening
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
-}
-
-async function api(url: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return response.json() as Promise<Record<string, unknown>>;
-}
-
-/** Waits until every run completed, polling one list request at a time (light on the server). */
-async function waitAll(url: string, ids: string[]): Promise<void> {
-  const pending = new Set(ids);
-  while (pending.size > 0) {
-    const page = await api(url, 'GET', '/api/v1/runs?status=completed&limit=500');
-    for (const run of page.items as Array<{ id: string }>) pending.delete(run.id);
-    if (pending.size === 0) return;
-    const failed = await api(url, 'GET', '/api/v1/runs?status=failed&limit=1');
-    if ((failed.items as unknown[]).length > 0)
-      throw new Error(`a run failed: ${JSON.stringify(failed.items)}`);
-    await new Promise((r) => setTimeout(r, pending.size === 1 ? 5 : 100));
-  }
 }
 
 /** POSTs a run with stream: true and reads the stream to its end; returns the run id. */
 async function followToEnd(url: string, agent: string, input: string): Promise<string> {
   const response = await fetch(`${url}/api/v1/agents/${agent}/runs`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ input, stream: true }),
   });
   const text = await response.text();
@@ -182,7 +132,7 @@ async function measure(setup: string, url: string, modelUrl: string): Promise<Re
     const t0 = performance.now();
     const response = await fetch(`${url}/api/v1/agents/one-node/runs`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ input: 'latency', stream: true }),
     });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();

@@ -15,42 +15,19 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startScriptedModelServer } from '../test/support/scripted-model-server.ts';
+import { api, BENCH_KEY, freePort, percentile, ready, waitAll } from './run-support.ts';
 
 const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const RUNS = arg('runs', 40);
 const TOOLS = arg('tools', 10);
 const ROUNDS = arg('rounds', 5);
-const KEY = 'ak_bench_telemetry_0123456789abcdef';
 const root = new URL('..', import.meta.url).pathname;
 
-const percentile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-};
 const median = (values: number[]) => percentile(values, 0.5);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function api(url: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return response.json() as Promise<Record<string, unknown>>;
-}
 
 interface Server {
   name: string;
@@ -67,22 +44,14 @@ async function start(name: string, env: Record<string, string>, modelUrl: string
     env: {
       ...process.env,
       AGENTICAI_LOG_LEVEL: 'error',
-      AGENTICAI_BOOTSTRAP_ADMIN_KEY: KEY,
+      AGENTICAI_BOOTSTRAP_ADMIN_KEY: BENCH_KEY,
       AGENTICAI_SANDBOX_DRIVER: 'none',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i += 1) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 600) throw new Error(`${name} never became ready`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await ready(url);
   await api(url, 'POST', '/api/v1/apply', {
     items: [
       {
@@ -107,19 +76,6 @@ async function start(name: string, env: Record<string, string>, modelUrl: string
   return { name, url, child, dataDir };
 }
 
-async function waitAll(url: string, ids: string[]): Promise<void> {
-  const pending = new Set(ids);
-  while (pending.size > 0) {
-    const page = await api(url, 'GET', '/api/v1/runs?status=completed&limit=500');
-    for (const run of page.items as Array<{ id: string }>) pending.delete(run.id);
-    if (pending.size === 0) return;
-    const failed = await api(url, 'GET', '/api/v1/runs?status=failed&limit=1');
-    if ((failed.items as unknown[]).length > 0)
-      throw new Error(`a run failed: ${JSON.stringify(failed.items)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** RUNS runs at once: steps per second. */
 async function throughput(server: Server): Promise<number> {
   const started = performance.now();
@@ -140,7 +96,7 @@ async function stepGaps(server: Server, runs: number): Promise<number[]> {
   for (let i = 0; i < runs; i += 1) {
     const response = await fetch(`${server.url}/api/v1/agents/looper/runs`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ input: 'alone', stream: true }),
     });
     const text = await response.text();

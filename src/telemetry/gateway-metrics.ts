@@ -4,14 +4,8 @@ import { Counter, Gauge, Registry } from 'prom-client';
 export const CACHE_LEVELS = ['hit-l1', 'hit-l2', 'hit-l3', 'miss'] as const;
 
 export interface ModelCallSample {
-  /** The agent that called (runs), or `none` for API callers: never a user or run id. */
-  agent: string | null;
-  /** `backend/model` that answered. */
-  model: string;
   /** `hit-l1` | `hit-l2` | `hit-l3` | `miss` | null (not cacheable). */
   cache: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
 }
 
 /**

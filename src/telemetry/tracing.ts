@@ -45,8 +45,6 @@ export interface TracingOptions {
   observers: Array<(span: ReadableSpan) => void>;
   /** Applied to every string an exported span holds (PII and secrets masking). */
   mask: (text: string) => string;
-  /** Batch delay of exports (ms). */
-  exportDelayMs?: number;
 }
 
 let globalsInstalled = false;
@@ -141,7 +139,6 @@ export class Tracing implements Telemetry {
     installGlobals();
     const exporters = [...options.exporters];
     if (options.otlp) exporters.push(new OTLPTraceExporter());
-    const delay = options.exportDelayMs ?? 1000;
     this.#provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         'service.name': options.serviceName,
@@ -155,7 +152,7 @@ export class Tracing implements Telemetry {
         ...exporters.map(
           (exporter) =>
             new BatchSpanProcessor(maskingExporter(exporter, options.mask), {
-              scheduledDelayMillis: delay,
+              scheduledDelayMillis: 1000,
               maxQueueSize: 8192,
               maxExportBatchSize: 512,
             }),

@@ -73,7 +73,6 @@ export class ToolGateway implements ToolInvoker {
   /** Binds the runner of `type: agent` tools (the orchestrator is wired after the tools). */
   useAgentRunner(runner: AgentRunner): void {
     this.#options.agents = { runner };
-    this.#manifests.clear();
   }
 
   /** The tenant's registered tools changed: read them again on next use. */
