@@ -41,6 +41,7 @@ import {
   createLogger,
   type GatewayWiring,
   jwtOptions,
+  type KnowledgeWiring,
   loadDemo,
   readinessCheck,
   type SandboxWiring,
@@ -49,6 +50,7 @@ import {
   wireCredentials,
   wireGateway,
   wireGovernance,
+  wireKnowledge,
   wireRuns,
   wireSandboxes,
   wireSecrets,
@@ -116,9 +118,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let toolWiring: ToolWiring | undefined;
   let sandboxWiring: SandboxWiring | undefined;
   let telemetry: TelemetryWiring | undefined;
+  let knowledge: KnowledgeWiring | undefined;
   let generatedKeyFile: string | undefined;
   /** Closes what is left once requests and runs are done, in dependency order. */
   const closeParts = async () => {
+    await knowledge?.close();
     await gateway?.close();
     await toolWiring?.close();
     await sandboxWiring?.close();
@@ -178,7 +182,9 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       tracer,
     });
-    const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter];
+    const context = { clock, ids, logger, gateway: () => gateway?.gateway };
+    knowledge = wireKnowledge(database, registryTransactions, identityTransactions, context);
+    const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter, knowledge.tool];
     const checkTool = checkToolSpec(
       argumentValidator,
       builtins.map((tool) => tool.name),
@@ -273,6 +279,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const authenticator = new Authenticator(credentials, tenants, clock, logger, jwtOptions(config));
     const mode = options.mode ?? 'all';
     const runsWorker = mode === 'worker' || config.workers ? runs.worker : null;
+    if (runsWorker) knowledge.startWorker();
     if (mode === 'worker') {
       worker = runsWorker;
       await worker?.start();
@@ -297,20 +304,11 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       guards: governed.guards,
       audit,
       secrets,
-      tools: {
-        gateway: toolWiring.gateway,
-        manifests: toolManifests,
-        servers: toolServers,
-        manager: toolWiring.manager,
-        calls: toolWiring.calls,
-      },
+      tools: toolWiring.access,
+      knowledge: knowledge.access,
+      uploadLimitBytes: config.knowledgeUploadLimitBytes,
       sandboxes: sandboxWiring.manager,
-      mcp: {
-        tools: (caller) => (toolWiring as ToolWiring).calls.visibleTools(caller),
-        calls: toolWiring.calls,
-        approvalWaitMs: config.toolApprovalWaitMs,
-        version: VERSION,
-      },
+      mcp: toolWiring.mcp,
       gateway: (gateway as GatewayWiring).gateway,
       readiness: readinessCheck(database),
       logger,

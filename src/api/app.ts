@@ -27,6 +27,7 @@ import { approvalRoutes } from './routes/approvals.ts';
 import { auditAdminChanges, auditRoutes } from './routes/audit.ts';
 import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
+import { type KnowledgeAccess, knowledgeRoutes } from './routes/knowledge.ts';
 import { type McpGateway, mcpRoutes } from './routes/mcp.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { type MetricsExposition, metricsRoutes } from './routes/metrics.ts';
@@ -64,6 +65,8 @@ export interface ApiDeps {
   logger: Logger;
   ids: IdGenerator;
   bodyLimitBytes: number;
+  /** The limit of document uploads (`knowledgeUploadLimitBytes`); the general one when absent. */
+  uploadLimitBytes?: number;
   version: string;
   /** `GET /metrics` (Prometheus text); absent, the route is not served. */
   metrics?: MetricsExposition;
@@ -71,9 +74,11 @@ export interface ApiDeps {
   metricsLoopback?: boolean;
   /** Run traces from the trace store and usage reports. */
   telemetry: TelemetryAccess;
+  knowledge: KnowledgeAccess;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const UPLOAD_PATH = /^\/api\/v1\/knowledge-bases\/[^/]+\/documents$/;
 
 /** Path patterns of every route, to tell 405 (known path, other method) from 404. */
 function routeMatchers(): Array<{ method: string; regex: RegExp }> {
@@ -130,18 +135,18 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
     }
   });
 
-  app.use(
-    '*',
+  // Document uploads get their own, larger limit; everything else the general one.
+  const uploadLimit = deps.uploadLimitBytes ?? deps.bodyLimitBytes;
+  const limit = (maxSize: number, what: string) =>
     bodyLimit({
-      maxSize: deps.bodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `the request body is over the limit of ${deps.bodyLimitBytes} bytes`,
-        );
+        throw new AppError('PAYLOAD_TOO_LARGE', `${what} is over the limit of ${maxSize} bytes`);
       },
-    }),
-  );
+    });
+  const general = limit(deps.bodyLimitBytes, 'the request body');
+  const upload = limit(uploadLimit, 'the upload');
+  app.use('*', (c, next) => (UPLOAD_PATH.test(c.req.path) ? upload(c, next) : general(c, next)));
 
   // Before the routes it wraps: it runs after their handlers.
   auditAdminChanges(app, deps.audit);
@@ -160,6 +165,7 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   secretRoutes(app, deps.authenticator, deps.secrets);
   sandboxRoutes(app, deps.authenticator, deps.sandboxes);
   toolRoutes(app, deps.authenticator, deps.tools);
+  knowledgeRoutes(app, deps.authenticator, deps.knowledge);
   mcpRoutes(app, deps.authenticator, deps.mcp);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
   if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics, deps.metricsLoopback ?? true);

@@ -59,7 +59,40 @@ export function toHonoPath(path: string): { pattern: string; suffixes: Record<st
 const allowsNoBody = (route: Route) =>
   route.body !== undefined && (route.body as z.ZodType).safeParse({}).success === true;
 
+/**
+ * A `multipart/form-data` body as a plain object for the route's schema: text fields as strings,
+ * files as `{filename, contentType, content_base64}`, a repeated name as an array.
+ */
+async function readMultipart(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch (error) {
+    throw new AppError('MALFORMED_BODY', `the multipart body cannot be read: ${(error as Error).message}`);
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [name, value] of form.entries()) {
+    const item =
+      typeof value === 'string'
+        ? value
+        : {
+            filename: value.name,
+            contentType: value.type,
+            content_base64: Buffer.from(await value.arrayBuffer()).toString('base64'),
+          };
+    const earlier = fields[name];
+    fields[name] =
+      earlier === undefined ? item : Array.isArray(earlier) ? [...earlier, item] : [earlier, item];
+  }
+  return fields;
+}
+
 async function readBody(route: Route, c: Context<AppEnv>): Promise<unknown> {
+  if (
+    mediaType(c.req.header('content-type')) === 'multipart/form-data' &&
+    route.extraBodyTypes?.includes('multipart/form-data')
+  )
+    return readMultipart(c);
   const text = await c.req.text();
   if (text.length === 0 && allowsNoBody(route)) return {};
   const type = mediaType(c.req.header('content-type'));

@@ -3,6 +3,7 @@ import {
   type AgenticClient,
   API_VERSION,
   type ApiKey,
+  type KnowledgeBase,
   type ModelAlias,
   type ModelBackend,
   type Policy,
@@ -30,6 +31,18 @@ export interface KindInfo<T> {
   nameOf: (item: T) => string;
   columns: readonly Column<T>[];
 }
+
+const knowledgeBaseColumns: Column<KnowledgeBase>[] = [
+  { header: 'NAME', value: (k) => k.metadata.name },
+  {
+    header: 'EMBEDDER',
+    value: (k) => (k.spec.embedder.type === 'gateway' ? k.spec.embedder.model : 'hashing'),
+  },
+  { header: 'CHUNKING', value: (k) => `${k.spec.chunking.strategy}/${k.spec.chunking.size}` },
+  { header: 'ACCESS', value: (k) => `${k.spec.access_group}/L${k.spec.sensitivity_level}` },
+  { header: 'DOCS', value: (k) => (k.status ? String(k.status.documents) : '-') },
+  { header: 'AGE', value: (k) => age(k.metadata.createdAt) },
+];
 
 const agentColumns: Column<Agent>[] = [
   { header: 'NAME', value: (a) => a.metadata.name },
@@ -226,6 +239,16 @@ export const KINDS = {
     nameOf: (s: ToolServer) => s.metadata.name,
     columns: toolServerColumns,
   } satisfies KindInfo<ToolServer>,
+  knowledgebases: {
+    singular: 'knowledgebase',
+    aliases: ['knowledgebase', 'knowledgebases', 'knowledge-base', 'knowledge-bases', 'kb', 'kbs'],
+    list: routes.listKnowledgeBases,
+    get: routes.getKnowledgeBase,
+    remove: routes.deleteKnowledgeBase,
+    key: 'name',
+    nameOf: (k: KnowledgeBase) => k.metadata.name,
+    columns: knowledgeBaseColumns,
+  } satisfies KindInfo<KnowledgeBase>,
   secrets: {
     singular: 'secret',
     aliases: ['secret', 'secrets'],

@@ -9,6 +9,7 @@ import { registerConfig } from './commands/config.ts';
 import { registerGet } from './commands/get.ts';
 import { registerGuard, registerPolicy } from './commands/governance.ts';
 import { registerIdentity } from './commands/identity.ts';
+import { registerKnowledge } from './commands/kb.ts';
 import { registerRun } from './commands/run.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerSandbox } from './commands/sandbox.ts';
@@ -84,6 +85,7 @@ Examples:
   registerSecrets(program, runtime);
   registerSandbox(program, runtime);
   registerTools(program, runtime);
+  registerKnowledge(program, runtime);
   registerUsage(program, runtime);
   registerConfig(program, runtime);
   registerCompletion(program, runtime);

@@ -45,6 +45,13 @@ export const ConfigSchema = z.strictObject({
     .min(1024)
     .max(1024 * MiB)
     .default(MiB),
+  knowledgeUploadLimitBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(4096 * MiB)
+    .default(64 * MiB)
+    .describe('Largest document upload (POST /api/v1/knowledge-bases/{kb}/documents); bigger gets 413'),
   bootstrapAdminKey: z.string().min(8, 'the bootstrap admin key needs at least 8 characters').optional(),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),

@@ -31,7 +31,16 @@ export const AgentModelSchema = z
   .describe('Which model the agent thinks with');
 
 /** What an agent's tool reference may say it is (informational: the registry knows each tool's type). */
-export const TOOL_REF_TYPES = ['builtin', 'http', 'api', 'openapi', 'mcp', 'agent', 'sandbox'] as const;
+export const TOOL_REF_TYPES = [
+  'builtin',
+  'http',
+  'api',
+  'openapi',
+  'mcp',
+  'agent',
+  'sandbox',
+  'retrieval',
+] as const;
 
 /** A tool an agent may use: a name, or the seed's `{name, type?, config?}` form. */
 export const ToolRefSchema = z.union([

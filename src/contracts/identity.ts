@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NameSchema, TimestampSchema } from './common.ts';
+import { SensitivityLevelSchema } from './knowledge.ts';
 
 export const ROLES = ['admin', 'operator', 'developer', 'approver', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -34,6 +35,8 @@ export const PERMISSIONS = [
   'secrets:rotate',
   'sandboxes:use',
   'usage:read',
+  'knowledge:read',
+  'knowledge:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -73,6 +76,10 @@ export const PrincipalSchema = z.strictObject({
   groups: z
     .array(z.string())
     .describe('Groups the principal belongs to (approval gates name them as group:NAME)'),
+  clearance: z
+    .number()
+    .int()
+    .describe('Highest sensitivity level of knowledge it may read: 1 public, 2 internal, 3 confidential'),
   disabled: z.boolean(),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
@@ -84,11 +91,13 @@ export const PrincipalCreateSchema = z.strictObject({
   kind: z.enum(PRINCIPAL_KINDS).default('user'),
   roles: RolesSchema,
   groups: GroupsSchema.optional(),
+  clearance: SensitivityLevelSchema.optional().describe('1 public, 2 internal (the default), 3 confidential'),
 });
 
 export const PrincipalUpdateSchema = z.strictObject({
   roles: RolesSchema.optional(),
   groups: GroupsSchema.optional().describe('Replaces the groups'),
+  clearance: SensitivityLevelSchema.optional(),
   disabled: z.boolean().optional(),
 });
 
@@ -99,6 +108,7 @@ export const WhoAmISchema = z.strictObject({
   tenant: NameSchema,
   roles: z.array(z.enum(ROLES)),
   groups: z.array(z.string()),
+  clearance: z.number().int(),
   permissions: z.array(z.enum(PERMISSIONS)),
   authMethod: z.enum(['api_key', 'jwt']),
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentManifestSchema } from './agents.ts';
 import { API_VERSION, NameSchema } from './common.ts';
+import { KnowledgeBaseManifestSchema } from './knowledge.ts';
 import { ModelAliasManifestSchema } from './model-aliases.ts';
 import { ModelBackendManifestSchema } from './model-backends.ts';
 import { PolicyManifestSchema } from './policies.ts';
@@ -15,6 +16,7 @@ export const MANIFEST_KINDS = [
   'Policy',
   'Tool',
   'ToolServer',
+  'KnowledgeBase',
 ] as const;
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
@@ -25,6 +27,7 @@ export const MANIFEST_SCHEMAS = {
   Policy: PolicyManifestSchema,
   Tool: ToolManifestSchema,
   ToolServer: ToolServerManifestSchema,
+  KnowledgeBase: KnowledgeBaseManifestSchema,
 } as const satisfies Record<ManifestKind, z.ZodType>;
 
 export const ManifestSchema = z.discriminatedUnion('kind', [
@@ -34,6 +37,7 @@ export const ManifestSchema = z.discriminatedUnion('kind', [
   PolicyManifestSchema,
   ToolManifestSchema,
   ToolServerManifestSchema,
+  KnowledgeBaseManifestSchema,
 ]);
 export type Manifest = z.infer<typeof ManifestSchema>;
 

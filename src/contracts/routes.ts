@@ -4,6 +4,7 @@ import { approvalRoutes } from './approvals.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { guardRoutes } from './guard-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
+import { knowledgeRoutes } from './knowledge-routes.ts';
 import { ApplyQuerySchema, ApplyRequestSchema, ApplyResultSchema } from './manifests.ts';
 import { modelAliasRoutes } from './model-alias-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
@@ -85,6 +86,7 @@ export const routes = {
   ...sandboxRoutes,
   ...usageRoutes,
   ...toolRoutes,
+  ...knowledgeRoutes,
 } as const;
 
 export type Routes = typeof routes;

@@ -18,7 +18,7 @@ const SYSTEM = 'openai';
 export async function tracedCall<T>(
   tracer: Tracer,
   caller: GatewayCaller,
-  operation: 'chat' | 'embeddings',
+  operation: 'chat' | 'embeddings' | 'rerank',
   model: string,
   call: (span: Span) => Promise<T>,
 ): Promise<T> {

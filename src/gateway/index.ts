@@ -28,5 +28,6 @@ export type {
   TenantCatalog,
   UsageGovernor,
 } from './ports.ts';
+export { type RerankRequest, RerankRequestSchema } from './rerank.ts';
 export type { BackendHealthRecord } from './routing/index.ts';
 export { costOf, pricesOf } from './spend.ts';

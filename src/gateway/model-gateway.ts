@@ -27,6 +27,7 @@ import {
   resolveRoute,
 } from './model-resolver.ts';
 import type { ChatCompletionRequest, EmbeddingsRequest } from './openai-wire.ts';
+import { type PlainCall, type PlainCallDeps, plainCall } from './plain-call.ts';
 import type {
   CatalogSource,
   GatewayAudit,
@@ -36,6 +37,7 @@ import type {
   TenantCatalog,
   UsageGovernor,
 } from './ports.ts';
+import { type RerankRequest, RerankResponseSchema, rerankBody } from './rerank.ts';
 import { type Opened, openRoute } from './route-attempts.ts';
 import { BackendHealth, type RouteTarget } from './routing/index.ts';
 import { SemanticLayer } from './semantic-layer.ts';
@@ -47,6 +49,7 @@ import { malformedUpstream } from './upstream-errors.ts';
 import { UpstreamPool } from './upstream-exchange.ts';
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 const DEFAULT_CACHE_TTL_MS = 10 * 60_000;
 
 /**
@@ -268,76 +271,54 @@ export class ModelGateway {
     signal: AbortSignal,
     options: CallOptions = {},
   ): Promise<{ body: Record<string, unknown>; served: Served }> {
+    const call: PlainCall = {
+      operation: 'embeddings',
+      model: request.model,
+      estimate: estimateEmbeddingTokens(request.input),
+      path: '/embeddings',
+      schema: EmbeddingsResponseSchema,
+      bodyFor: (target, session) => embeddingsBody(request, target, session),
+    };
     return tracedCall(this.#tracer, caller, 'embeddings', request.model, (span) =>
-      this.#embeddings(caller, request, signal, options, span),
+      plainCall(this.#plain(), caller, call, signal, options, span),
     );
   }
 
-  async #embeddings(
+  /**
+   * Re-ranking by a cross-encoder (`POST {endpoint}/rerank`, the vLLM / TEI / Jina / Cohere shape),
+   * routed, limited, pseudonymized for external backends and audited like embeddings.
+   */
+  rerank(
     caller: GatewayCaller,
-    request: EmbeddingsRequest,
+    request: RerankRequest,
     signal: AbortSignal,
-    options: CallOptions,
-    span: Span,
+    options: CallOptions = {},
   ): Promise<{ body: Record<string, unknown>; served: Served }> {
-    const started = this.#now();
-    const { catalog, route } = await this.#route(caller.tenantId, request.model, options.pin ?? null, signal);
-    const estimate = estimateEmbeddingTokens(request.input);
-    const record = invocationRecorder(
-      this.#audit,
-      this.#now,
-      caller,
-      route.requested,
-      'embeddings',
-      false,
-      started,
-      signal,
-      span,
+    const call: PlainCall = {
+      operation: 'rerank',
+      model: request.model,
+      estimate: estimateEmbeddingTokens([request.query, ...request.documents]),
+      path: '/rerank',
+      schema: RerankResponseSchema,
+      bodyFor: (target, session) => rerankBody(request, target, session),
+    };
+    return tracedCall(this.#tracer, caller, 'rerank', request.model, (span) =>
+      plainCall(this.#plain(), caller, call, signal, options, span),
     );
-    const refused = (error: unknown) => record.failed(error, route.requested, null);
-    await this.#governor?.admit(caller, estimate, signal).catch(refused);
-    const reserved = { tokens: estimate, usd: highestPrice(reachableTargets(catalog, route), estimate) };
-    const hold = await this.#governor?.reserve(caller, reserved, signal).catch(refused);
-    const sessions = new Map<string, PseudonymSession>();
-    let opened: Opened;
-    try {
-      opened = await openRoute(route, {
-        pool: this.#pool,
-        health: this.health,
-        random: this.#random,
-        now: this.#now,
-        resolveFallback: (name) => fallbackRoute(catalog, name),
-        path: '/embeddings',
-        bodyFor: (target) =>
-          JSON.stringify(embeddingsBody(request, target, this.#sessions(sessions, target))),
-        streaming: false,
-        signal,
-      });
-    } catch (error) {
-      hold?.release();
-      record.failed(error, route.targets[0]?.id ?? route.requested, null);
-      throw error;
-    }
-    const { exchange, target, attempts } = opened;
-    try {
-      const text = await this.#pool.read(target.backend, exchange.response, exchange.call);
-      const parsed = parseUpstream(EmbeddingsResponseSchema, text);
-      if (!parsed.ok) throw malformedUpstream(target.backend.name, parsed.problem);
-      parsed.value.model = request.model;
-      const usage = usageOf(parsed.value.usage);
-      const costUsd = costOf(target.backend.spec, usage);
-      hold?.settle(
-        usage ? { tokens: (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0), usd: costUsd } : reserved,
-      );
-      record.done({ status: 200, error: null, usage, model: target.id, cache: null, attempts, costUsd });
-      return { body: parsed.value, served: { model: target.id, cache: null } };
-    } catch (error) {
-      hold?.release();
-      record.failed(error, target.id, null);
-      throw error;
-    } finally {
-      exchange.close();
-    }
+  }
+
+  /** What a plain call needs of the gateway. */
+  #plain(): PlainCallDeps {
+    return {
+      audit: this.#audit,
+      governor: this.#governor,
+      now: this.#now,
+      random: this.#random,
+      pool: this.#pool,
+      health: this.health,
+      route: (tenantId, model, pin, signal) => this.#route(tenantId, model, pin, signal),
+      session: (sessions, target) => this.#sessions(sessions, target),
+    };
   }
 
   /** A prompt's embedding, through the gateway's own embeddings route (routed, limited, audited). */

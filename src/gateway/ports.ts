@@ -104,7 +104,7 @@ export interface GatewayInvocation {
   attempts: number;
   /** USD from the backend's cost_per_1k; null when it has no price or usage is unknown. */
   costUsd: number | null;
-  operation: 'chat.completions' | 'embeddings';
+  operation: 'chat.completions' | 'embeddings' | 'rerank';
   stream: boolean;
   /** The HTTP status the caller got (200 even if a stream later failed; see `error`). */
   status: number;

@@ -47,7 +47,8 @@ const SCOPE_FIELDS = KEYED_REQUEST_FIELDS.filter((field) => field !== 'messages'
 /**
  * The L3 semantic cache: a deterministic request whose prompt means nearly the same as one already
  * answered (cosine similarity of their embeddings at or above `similarity_threshold`) gets that
- * answer. Entries never cross tenants, requested models, system prompts, tool sets or sampling
+ * answer. Conversations holding tool results are left to the exact caches: a near match of one
+ * would hand back an answer (often another tool call) made for other results. Entries never cross tenants, requested models, system prompts, tool sets or sampling
  * parameters (all in the scope hash), and an answer produced at a sensitivity level is served only
  * to requests at that level or above. Any failure here (the embedding model down, the store) is a
  * miss, reported to `onError`, never the caller's error.
@@ -69,6 +70,8 @@ export class SemanticLayer {
     signal: AbortSignal,
   ): Promise<{ probe: SemanticProbe | null; hit: Record<string, unknown> | null }> {
     if (!config.enabled || !config.embedding_model) return { probe: null, hit: null };
+    // Mid tool use, the answer depends on the exact tool results: only the exact caches apply.
+    if (request.messages.some((message) => message.role === 'tool')) return { probe: null, hit: null };
     const text = conversationText(request);
     if (text === '') return { probe: null, hit: null };
     try {

@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { ROLES, type Role } from '../contracts/index.ts';
 import { AppError, type Clock } from '../core/index.ts';
 import { hashApiKey } from './api-keys.ts';
-import { type Caller, permissionsOf } from './permissions.ts';
+import { type Caller, DEFAULT_CLEARANCE, permissionsOf } from './permissions.ts';
 import type { CredentialLookup, TenantStore } from './ports.ts';
 
 export interface JwtOptions {
@@ -21,6 +21,12 @@ const LAST_USED_INTERVAL_MS = 60_000;
 
 function unauthenticated(message: string): AppError {
   return new AppError('UNAUTHENTICATED', message);
+}
+
+/** A `clearance` claim of 1, 2 or 3 (a number or its string); anything else means the default. */
+function clearanceFromClaim(value: unknown): number {
+  const level = typeof value === 'string' ? Number(value) : value;
+  return level === 1 || level === 2 || level === 3 ? level : DEFAULT_CLEARANCE;
 }
 
 /** The conventional OIDC `groups` claim: a list of names; anything else means none. */
@@ -81,6 +87,7 @@ export class Authenticator {
       tenantName: credential.tenant.name,
       roles: credential.principal.roles,
       groups: credential.principal.groups,
+      clearance: credential.principal.clearance,
       permissions,
       authMethod: 'api_key',
       platformAdmin,
@@ -104,6 +111,7 @@ export class Authenticator {
       tenantName: tenant.name,
       roles,
       groups: groupsFromClaim(claims.groups),
+      clearance: clearanceFromClaim(claims.clearance),
       permissions,
       authMethod: 'jwt',
       platformAdmin,

@@ -82,6 +82,7 @@ async function bootstrapOnce(deps: BootstrapDeps, presetKey?: string): Promise<B
         kind: 'user',
         roles: ['admin'],
         groups: [],
+        clearance: 3,
         disabled: false,
         createdAt: now,
         updatedAt: now,

@@ -19,7 +19,7 @@ import {
   notFound,
 } from '../core/index.ts';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-keys.ts';
-import type { Caller } from './permissions.ts';
+import { type Caller, DEFAULT_CLEARANCE } from './permissions.ts';
 import type {
   ApiKeyRecord,
   IdentityTransactions,
@@ -44,6 +44,7 @@ const toPrincipal = (p: PrincipalRecord, tenant: string): Principal => ({
   kind: p.kind,
   roles: p.roles,
   groups: p.groups,
+  clearance: p.clearance,
   disabled: p.disabled,
   createdAt: iso(p.createdAt),
   updatedAt: iso(p.updatedAt),
@@ -165,7 +166,13 @@ export class IdentityService {
 
   async createPrincipal(
     tenant: TenantRecord,
-    input: { name: string; kind: PrincipalKind; roles: Role[]; groups?: string[] | undefined },
+    input: {
+      name: string;
+      kind: PrincipalKind;
+      roles: Role[];
+      groups?: string[] | undefined;
+      clearance?: number | undefined;
+    },
   ): Promise<Principal> {
     const now = this.clock.now();
     const created = await this.transactions.run(tenant.id, ({ principals }) =>
@@ -176,6 +183,7 @@ export class IdentityService {
         kind: input.kind,
         roles: [...new Set(input.roles)],
         groups: [...new Set(input.groups ?? [])],
+        clearance: input.clearance ?? DEFAULT_CLEARANCE,
         disabled: false,
         createdAt: now,
         updatedAt: now,
@@ -188,7 +196,12 @@ export class IdentityService {
     caller: Caller,
     tenant: TenantRecord,
     name: string,
-    changes: { roles?: Role[] | undefined; groups?: string[] | undefined; disabled?: boolean | undefined },
+    changes: {
+      roles?: Role[] | undefined;
+      groups?: string[] | undefined;
+      clearance?: number | undefined;
+      disabled?: boolean | undefined;
+    },
   ): Promise<Principal> {
     const updated = await this.transactions.run(tenant.id, async ({ principals }) => {
       const found = await principals.getByName(name);
@@ -202,6 +215,7 @@ export class IdentityService {
       return principals.update(found.id, {
         ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}),
         ...(changes.groups ? { groups: [...new Set(changes.groups)] } : {}),
+        ...(changes.clearance !== undefined ? { clearance: changes.clearance } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
       });
     });

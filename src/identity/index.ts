@@ -4,7 +4,13 @@ export { BOOTSTRAP_PRINCIPAL, type BootstrapResult, bootstrapPlatform } from './
 export { CachedCredentialLookup, type CredentialCacheOptions } from './cached-credential-lookup.ts';
 export { IdentityService, type PageRequest } from './identity-service.ts';
 export { JoseJwtVerifier, type JwtVerifierOptions } from './jwt-verifier.ts';
-export { type Caller, PLATFORM_PERMISSIONS, permissionsOf, ROLE_PERMISSIONS } from './permissions.ts';
+export {
+  type Caller,
+  DEFAULT_CLEARANCE,
+  PLATFORM_PERMISSIONS,
+  permissionsOf,
+  ROLE_PERMISSIONS,
+} from './permissions.ts';
 export type {
   ApiKeyRecord,
   ApiKeyStore,

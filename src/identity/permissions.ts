@@ -1,6 +1,12 @@
 import { type Permission, PLATFORM_TENANT, type Role } from '../contracts/index.ts';
 
-const READ: Permission[] = ['agents:read', 'model-backends:read', 'runs:read', 'tools:read'];
+const READ: Permission[] = [
+  'agents:read',
+  'model-backends:read',
+  'runs:read',
+  'tools:read',
+  'knowledge:read',
+];
 const RUN: Permission[] = ['runs:create', 'models:invoke', 'tools:invoke'];
 
 /**
@@ -10,7 +16,15 @@ const RUN: Permission[] = ['runs:create', 'models:invoke', 'tools:invoke'];
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: READ,
   approver: [...READ, 'runs:resolve'],
-  developer: [...READ, ...RUN, 'agents:write', 'tools:write', 'secrets:read', 'sandboxes:use'],
+  developer: [
+    ...READ,
+    ...RUN,
+    'agents:write',
+    'tools:write',
+    'knowledge:write',
+    'secrets:read',
+    'sandboxes:use',
+  ],
   operator: [
     ...READ,
     ...RUN,
@@ -24,6 +38,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'audit:read',
     'sandboxes:use',
     'usage:read',
+    'knowledge:write',
   ],
   admin: [
     ...READ,
@@ -44,11 +59,15 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'policies:write',
     'sandboxes:use',
     'usage:read',
+    'knowledge:write',
   ],
 };
 
 /** Held only by admins of the platform tenant: they create and delete tenants and rotate the secret key. */
 export const PLATFORM_PERMISSIONS: readonly Permission[] = ['tenants:write', 'secrets:rotate'];
+
+/** Clearance of a principal created without one, and of a token without the claim: internal. */
+export const DEFAULT_CLEARANCE = 2;
 
 /** The caller of a request, after authentication. */
 export interface Caller {
@@ -58,6 +77,8 @@ export interface Caller {
   tenantName: string;
   roles: Role[];
   groups: string[];
+  /** Highest sensitivity level of knowledge the caller may read (1–3). */
+  clearance: number;
   permissions: ReadonlySet<Permission>;
   authMethod: 'api_key' | 'jwt';
   /** Admin of the platform tenant: may act on other tenants' identities and create tenants. */

@@ -15,6 +15,8 @@ export interface PrincipalRecord {
   roles: Role[];
   /** Groups the principal belongs to; approval gates name them as `group:NAME`. */
   groups: string[];
+  /** Highest sensitivity level of knowledge it may read: 1 public, 2 internal, 3 confidential. */
+  clearance: number;
   disabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -61,7 +63,7 @@ export interface PrincipalStore {
   /** Returns null if absent. */
   update(
     id: string,
-    changes: { roles?: Role[]; groups?: string[]; disabled?: boolean },
+    changes: { roles?: Role[]; groups?: string[]; clearance?: number; disabled?: boolean },
   ): Promise<PrincipalRecord | null>;
   delete(id: string): Promise<boolean>;
 }

@@ -10,6 +10,7 @@ import {
 } from '../contracts/index.ts';
 import { AppError, assertNever, type Clock, fieldErrorsOf, type IdGenerator } from '../core/index.ts';
 import { createAgent, reconcileAgent } from './agent-reconcile.ts';
+import { checkKnowledgeBase, reconcileKnowledgeBase } from './knowledge-base-service.ts';
 import { reconcileModelAlias } from './model-alias-service.ts';
 import { checkAliasTargets } from './model-alias-targets.ts';
 import { reconcileModelBackend } from './model-backend-service.ts';
@@ -43,6 +44,7 @@ const APPLY_PHASE: Record<ManifestKind, 0 | 1> = {
   ToolServer: 0,
   ModelAlias: 1,
   Tool: 1,
+  KnowledgeBase: 0,
 };
 
 /** Checks of kinds beyond their schema, each returning the problems under a pointer prefix. */
@@ -243,6 +245,14 @@ export class ApplyService {
           manifest,
         );
         return { kind: 'ToolServer', name, action };
+      }
+      case 'KnowledgeBase': {
+        await checkKnowledgeBase(stores.knowledgeBases, manifest);
+        const { action } = await reconcileKnowledgeBase(
+          { knowledgeBases: stores.knowledgeBases, clock: this.clock, ids: this.ids },
+          manifest,
+        );
+        return { kind: 'KnowledgeBase', name, action };
       }
       case 'Policy': {
         const { action, record } = await reconcilePolicy(

@@ -9,6 +9,12 @@ export {
   validateManifests,
 } from './apply-service.ts';
 export { etagOf, expectedVersion } from './etag.ts';
+export {
+  checkKnowledgeBase,
+  KnowledgeBaseService,
+  reconcileKnowledgeBase,
+  toKnowledgeBaseResource,
+} from './knowledge-base-service.ts';
 export { ModelAliasService } from './model-alias-service.ts';
 export { ModelBackendService } from './model-backend-service.ts';
 export { PolicyService, type PolicySpecCheck, toPolicyResource } from './policy-service.ts';
@@ -18,6 +24,8 @@ export type {
   AgentStore,
   AgentVersionRecord,
   AgentView,
+  KnowledgeBaseRecord,
+  KnowledgeBaseStore,
   ListPage,
   ModelAliasRecord,
   ModelAliasStore,

@@ -1,6 +1,7 @@
 import type {
   AgentSpec,
   AgentVersionStatus,
+  KnowledgeBaseSpec,
   Labels,
   ModelAliasSpec,
   ModelBackendSpec,
@@ -169,8 +170,16 @@ export type ToolServerRecord = SpecRecord<ToolServerSpec>;
 /** MCP tool servers within one tenant; every write announces the tenant on the tools channel. */
 export type ToolServerStore = SpecStore<ToolServerSpec>;
 
+export type KnowledgeBaseRecord = SpecRecord<KnowledgeBaseSpec>;
+/** Knowledge bases within one tenant. */
+export interface KnowledgeBaseStore extends SpecStore<KnowledgeBaseSpec> {
+  /** Documents the base holds now (0 for an unknown id). */
+  documentCount(id: string): Promise<number>;
+}
+
 export interface RegistryStores {
   agents: AgentStore;
+  knowledgeBases: KnowledgeBaseStore;
   modelBackends: ModelBackendStore;
   modelAliases: ModelAliasStore;
   policies: PolicyStore;

@@ -78,7 +78,7 @@ export function toModelAliasResource(record: ModelAliasRecord): ModelAlias {
   };
 }
 
-function metadataOf(record: SpecRecord<unknown>): ObjectMeta {
+export function metadataOf(record: SpecRecord<unknown>): ObjectMeta {
   return {
     name: record.name,
     uid: record.id,

@@ -119,6 +119,8 @@ export interface ToolInvokeOptions {
   tenantId?: string | undefined;
   /** The run, for the call's records (absent for a direct call). */
   runId?: string | undefined;
+  /** Who makes a direct call (absent for a run's call: the run's creator is asked for). */
+  principal?: string | undefined;
   /** Stable per run step (run id + step key); idempotent tools pass it on (e.g. an HTTP header). */
   idempotencyKey: string;
   config: Record<string, unknown>;

@@ -31,6 +31,7 @@ type PrincipalRow = {
   kind: string;
   roles: string[];
   groups: string[];
+  clearance: number;
   disabled: boolean;
   created_at: Date;
   updated_at: Date;
@@ -63,6 +64,7 @@ const toPrincipal = (row: PrincipalRow): PrincipalRecord => ({
   kind: readJson(KindSchema, row.kind, 'principal kind'),
   roles: readJson(RoleListSchema, row.roles, 'principal roles'),
   groups: row.groups,
+  clearance: row.clearance,
   disabled: row.disabled,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -152,6 +154,7 @@ class SqlPrincipalStore implements PrincipalStore {
           kind: principal.kind,
           roles: principal.roles,
           groups: principal.groups,
+          clearance: principal.clearance,
           disabled: principal.disabled,
           created_at: principal.createdAt,
           updated_at: principal.updatedAt,
@@ -185,13 +188,14 @@ class SqlPrincipalStore implements PrincipalStore {
 
   async update(
     id: string,
-    changes: { roles?: string[]; groups?: string[]; disabled?: boolean },
+    changes: { roles?: string[]; groups?: string[]; clearance?: number; disabled?: boolean },
   ): Promise<PrincipalRecord | null> {
     const row = await this.trx
       .updateTable('principals')
       .set({
         ...(changes.roles !== undefined ? { roles: changes.roles } : {}),
         ...(changes.groups !== undefined ? { groups: changes.groups } : {}),
+        ...(changes.clearance !== undefined ? { clearance: changes.clearance } : {}),
         ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
         updated_at: sql<Date>`now()`,
       })
@@ -324,6 +328,7 @@ export class SqlCredentialLookup implements CredentialLookup {
         'p.kind as p_kind',
         'p.roles as p_roles',
         'p.groups as p_groups',
+        'p.clearance as p_clearance',
         'p.disabled as p_disabled',
         'p.created_at as p_created_at',
         'p.updated_at as p_updated_at',
@@ -343,6 +348,7 @@ export class SqlCredentialLookup implements CredentialLookup {
         kind: row.p_kind,
         roles: row.p_roles,
         groups: row.p_groups,
+        clearance: row.p_clearance,
         disabled: row.p_disabled,
         created_at: row.p_created_at,
         updated_at: row.p_updated_at,

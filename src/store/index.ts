@@ -11,6 +11,8 @@ export {
   openDatabase,
 } from './database.ts';
 export { SqlCredentialLookup, SqlIdentityTransactions, SqlTenantStore } from './identity-repositories.ts';
+export { SqlIngestJobStore } from './knowledge-job-repository.ts';
+export { SqlKnowledgeStore } from './knowledge-repository.ts';
 export type {
   BudgetLedger,
   BudgetLine,
@@ -24,6 +26,7 @@ export { type RateDecision, type RateLimiter, type RateRule, RETRY_NEVER } from 
 export { RedisBudgetLedger, type RedisBudgetLedgerOptions } from './limits/redis-budget-ledger.ts';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './limits/redis-rate-limiter.ts';
 export type { LimitsRedisClient, RedisLimitsConnectOptions } from './limits/redis-scripts.ts';
+export { SqlLineageStore } from './lineage-repository.ts';
 export { migrateToLatest, pendingMigrations } from './migrate.ts';
 export { SqlRegistryTransactions } from './registry-transactions.ts';
 export { SqlRunQueue } from './run-queue.ts';

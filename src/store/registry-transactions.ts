@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RegistryStores, RegistryTransactions } from '../registry/index.ts';
 import { SqlAgentStore } from './agent-repository.ts';
+import { SqlKnowledgeBaseStore } from './knowledge-base-repository.ts';
 import { SqlModelAliasStore } from './model-alias-repository.ts';
 import { SqlModelBackendStore } from './model-backend-repository.ts';
 import { SqlPolicyStore } from './policy-repository.ts';
@@ -31,6 +32,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
       (trx) =>
         fn({
           agents: new SqlAgentStore(trx, tenantId),
+          knowledgeBases: new SqlKnowledgeBaseStore(trx, tenantId, this.#toolsChannel),
           modelBackends: new SqlModelBackendStore(trx, tenantId, this.#modelsChannel),
           modelAliases: new SqlModelAliasStore(trx, tenantId, this.#modelsChannel),
           policies: new SqlPolicyStore(trx, tenantId, this.#policyChannel),

@@ -1,4 +1,10 @@
 import type { ColumnType, Generated } from 'kysely';
+import type {
+  KnowledgeChunksTable,
+  KnowledgeDocumentsTable,
+  KnowledgeJobsTable,
+  RunLineageTable,
+} from './schema-knowledge.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -20,6 +26,7 @@ export interface PrincipalsTable {
   kind: string;
   roles: ColumnType<string[], string[], string[]>;
   groups: ColumnType<string[], string[] | undefined, string[]>;
+  clearance: Generated<number>;
   disabled: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -325,6 +332,11 @@ export interface DB {
   audit_heads: AuditHeadsTable;
   trace_spans: TraceSpansTable;
   usage_daily: UsageDailyTable;
+  knowledge_bases: ModelAliasesTable;
+  knowledge_documents: KnowledgeDocumentsTable;
+  knowledge_chunks: KnowledgeChunksTable;
+  knowledge_jobs: KnowledgeJobsTable;
+  run_lineage: RunLineageTable;
 }
 
 /** Tables whose rows belong to one tenant; each has row-level security keyed by app.tenant_id. */
@@ -349,6 +361,11 @@ export const TENANT_TABLES = [
   'approvals',
   'trace_spans',
   'usage_daily',
+  'knowledge_bases',
+  'knowledge_documents',
+  'knowledge_chunks',
+  'knowledge_jobs',
+  'run_lineage',
 ] as const;
 
 /** The role tenant-scoped transactions switch to; row-level security applies to it. */

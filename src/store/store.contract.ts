@@ -78,6 +78,7 @@ export function describeStoreContract(name: string, open: () => Promise<Database
       kind: 'user',
       roles: ['developer'],
       groups: ['soc'],
+      clearance: 2,
       disabled: false,
       createdAt: new Date(),
       updatedAt: new Date(),

@@ -49,6 +49,8 @@ export interface BuiltinToolContext<Config> {
   tenantId: string | undefined;
   /** The run making the call; undefined for a direct call. */
   runId: string | undefined;
+  /** The principal making a direct call; undefined for a run's call. */
+  principal: string | undefined;
 }
 
 export interface BuiltinToolSpec<Args extends z.ZodType, Config extends z.ZodType<BaseToolConfig>> {
@@ -91,6 +93,7 @@ export function defineBuiltinTool<Args extends z.ZodType, Config extends z.ZodTy
           config: config.data,
           tenantId: options.tenantId,
           runId: options.runId,
+          principal: options.principal,
         });
       } catch (error) {
         // Whatever the tool rejected with while being cancelled, callers see the abort reason.

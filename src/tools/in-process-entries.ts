@@ -40,6 +40,7 @@ export function builtinEntry(
         config: { ...fixed, ...context.config },
         tenantId: tenantId || undefined,
         runId: context.runId,
+        principal: context.principal,
       });
       return capResult(result, deps.maxResultBytes);
     },

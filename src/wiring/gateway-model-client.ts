@@ -30,6 +30,12 @@ export class GatewayModelClient implements ModelClient {
   constructor(
     private readonly gateway: ModelGateway,
     private readonly direct: ModelClient,
+    /** The sensitivity of what the run's context holds (its retrieved knowledge): the cache keys on it. */
+    private readonly sensitivityOf?: (
+      tenantId: string,
+      runId: string,
+      signal: AbortSignal,
+    ) => Promise<number>,
   ) {}
 
   async chat(target: ModelTarget, request: ChatRequest, options: ChatOptions): Promise<ChatResult> {
@@ -46,10 +52,15 @@ export class GatewayModelClient implements ModelClient {
     });
     let response: ChatResponse;
     try {
+      const sensitivity =
+        this.sensitivityOf && route.runId
+          ? await this.sensitivityOf(route.tenantId, route.runId, options.signal)
+          : 1;
       response = await this.gateway.chat(
         { tenantId: route.tenantId, principal: route.principal, agent: route.agent, runId: route.runId },
         body,
         options.signal,
+        { sensitivity },
       );
     } catch (error) {
       throw asRuntimeError(route.model, error);

@@ -3,6 +3,7 @@ export { jwtOptions, wireCredentials } from './credentials.ts';
 export { loadDemo } from './demo.ts';
 export { type GatewayWiring, wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
+export { type KnowledgeWiring, wireKnowledge } from './knowledge.ts';
 export { createLogger } from './logger.ts';
 export { checkPolicySpec } from './policy-check.ts';
 export { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';

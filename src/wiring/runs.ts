@@ -23,7 +23,7 @@ import {
   ReactRuntime,
   WorkflowRuntime,
 } from '../runtime/index.ts';
-import { type Database, DatabaseSignals, SqlRunQueue, SqlRunStore } from '../store/index.ts';
+import { type Database, DatabaseSignals, SqlLineageStore, SqlRunQueue, SqlRunStore } from '../store/index.ts';
 import type { ToolGateway } from '../tools/index.ts';
 import { RunAgentRunner } from './agent-runner.ts';
 import { GatewayModelClient } from './gateway-model-client.ts';
@@ -48,6 +48,7 @@ export function wireRuns(
   telemetry: Telemetry,
 ) {
   const store = new SqlRunStore(database.db, database.schema);
+  const lineage = new SqlLineageStore(database.db, ids);
   const queue = new SqlRunQueue(database.db, database.schema);
   const signals = new DatabaseSignals(database);
   const feed = new RunEventFeed(store, signals);
@@ -93,6 +94,7 @@ export function wireRuns(
       telemetry.tracer,
       config.traceContent,
     ),
+    (tenantId, runId, signal) => lineage.maxSensitivity(tenantId, runId, signal),
   );
   const workflow = new WorkflowRuntime({ models: client, tools });
   const runtimes: Record<'react' | 'workflow', AgentRuntime> = {

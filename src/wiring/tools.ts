@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import type { McpGateway, ToolAccess } from '../api/index.ts';
 import type { AuditLog, PreparedAuditRecord } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { VERSION } from '../contracts/index.ts';
@@ -22,6 +23,10 @@ export interface ToolWiring {
   gateway: ToolGateway;
   manager: ToolServerManager;
   calls: ToolCallService;
+  /** What the API's tool routes need. */
+  access: ToolAccess;
+  /** What `/mcp` serves: the tenant's tools as one MCP server. */
+  mcp: McpGateway;
   close(): Promise<void>;
 }
 
@@ -99,21 +104,29 @@ export async function wireTools(deps: {
       after = page.at(-1)?.name;
     }
   })().catch((error: unknown) => deps.logger.warn({ err: error }, 'tool servers could not be connected'));
+  const calls = new ToolCallService({
+    gateway,
+    decisions: deps.decisions,
+    mask: deps.mask,
+    audit: deps.audit,
+    write,
+    approvals: deps.approvals,
+    notifier: deps.notifier,
+    clock: deps.clock,
+    ids: deps.ids,
+    preview: deps.preview,
+  });
   return {
     gateway,
     manager,
-    calls: new ToolCallService({
-      gateway,
-      decisions: deps.decisions,
-      mask: deps.mask,
-      audit: deps.audit,
-      write,
-      approvals: deps.approvals,
-      notifier: deps.notifier,
-      clock: deps.clock,
-      ids: deps.ids,
-      preview: deps.preview,
-    }),
+    calls,
+    access: { gateway, manifests: deps.tools, servers: deps.toolServers, manager, calls },
+    mcp: {
+      tools: (caller) => calls.visibleTools(caller),
+      calls,
+      approvalWaitMs: deps.config.toolApprovalWaitMs,
+      version: VERSION,
+    },
     close: async () => {
       await batcher.drain();
       await manager.close();

@@ -95,7 +95,13 @@ describe('GET /api/v1/whoami', () => {
     const reply = await whoami(keys.viewer);
 
     expect(reply.body.roles).toEqual(['viewer']);
-    expect(reply.body.permissions).toEqual(['agents:read', 'model-backends:read', 'runs:read', 'tools:read']);
+    expect(reply.body.permissions).toEqual([
+      'agents:read',
+      'knowledge:read',
+      'model-backends:read',
+      'runs:read',
+      'tools:read',
+    ]);
   });
 
   it('does not give a tenant admin the platform permission tenants:write', async () => {

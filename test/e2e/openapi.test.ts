@@ -491,6 +491,10 @@ describe('real responses match the published schemas', () => {
     spec: { type: 'http', description, config: { endpoint: 'https://intel.example.com/ip', method: 'GET' } },
   });
   // A server nobody listens on: it is stored and reported failed, which is all this needs.
+  const kbDoc = (name: string, size: number) => ({
+    metadata: { name },
+    spec: { chunking: { strategy: 'recursive', size, overlap: 50 } },
+  });
   const toolServerDoc = (name: string, seconds = 2) => ({
     apiVersion: 'agenticai.dev/v1alpha1',
     kind: 'ToolServer',
@@ -546,6 +550,9 @@ describe('real responses match the published schemas', () => {
       [routes.createToolServer, 'POST', '/api/v1/tool-servers', toolServerDoc('etag-server')],
       [routes.getToolServer, 'GET', '/api/v1/tool-servers/etag-server'],
       [routes.replaceToolServer, 'PUT', '/api/v1/tool-servers/etag-server', toolServerDoc('etag-server', 5)],
+      [routes.createKnowledgeBase, 'POST', '/api/v1/knowledge-bases', kbDoc('etag-kb', 500)],
+      [routes.getKnowledgeBase, 'GET', '/api/v1/knowledge-bases/etag-kb'],
+      [routes.replaceKnowledgeBase, 'PUT', '/api/v1/knowledge-bases/etag-kb', kbDoc('etag-kb', 600)],
     ];
     const covered = new Set(cases.map(([route]) => route.operationId));
     const withBody = allRoutes.filter((route) => route.etag && route.success.status !== 204);

@@ -350,6 +350,7 @@ describe('HTTP tools', () => {
       'code_interpreter',
       'echo',
       'http_request',
+      'knowledge_search',
       'sleep',
     ]);
   });

@@ -16,10 +16,12 @@ export async function member(
   tenant: string,
   roles: string[],
   groups: string[] = [],
+  clearance?: number,
 ): Promise<{ name: string; key: string }> {
   const name = unique('p');
   const query = `?tenant=${tenant}`;
-  const created = await sendTo(t, 'POST', `/api/v1/principals${query}`, { body: { name, roles, groups } });
+  const body = { name, roles, groups, ...(clearance === undefined ? {} : { clearance }) };
+  const created = await sendTo(t, 'POST', `/api/v1/principals${query}`, { body });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const key = await sendTo<ApiKeyCreated>(t, 'POST', `/api/v1/api-keys${query}`, {
     body: { principal: name },

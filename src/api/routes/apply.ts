@@ -18,6 +18,8 @@ function writePermission(kind: ManifestKind): Permission {
     case 'Tool':
     case 'ToolServer':
       return 'tools:write';
+    case 'KnowledgeBase':
+      return 'knowledge:write';
     default:
       return assertNever(kind);
   }

@@ -16,6 +16,7 @@ export function identityRoutes(
       tenant: caller.tenantName,
       roles: caller.roles,
       groups: caller.groups,
+      clearance: caller.clearance,
       permissions: [...caller.permissions].sort(),
       authMethod: caller.authMethod,
     },

@@ -39,6 +39,13 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
       runtime.printer.out(`tenant/${tenant.name} created`);
     });
 
+  const clearanceOf = (value: string | undefined) => {
+    if (value === undefined) return {};
+    const level = Number(value);
+    if (![1, 2, 3].includes(level)) throw new UsageError('--clearance must be 1, 2 or 3');
+    return { clearance: level };
+  };
+
   const principals = program
     .command('principals')
     .description('Create and change users and service accounts');
@@ -47,12 +54,19 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
     .argument('<name>', 'principal name')
     .requiredOption('--role <role...>', `one or more of ${ROLES.join(', ')}`)
     .option('--group <group...>', 'groups it belongs to (approval gates name them as group:NAME)')
+    .option('--clearance <level>', 'knowledge it may read: 1 public, 2 internal (default), 3 confidential')
     .option('--service-account', 'a service account rather than a user')
     .option('--tenant <name>', 'another tenant (platform admins)')
     .action(
       async (
         name: string,
-        options: { role: string[]; group?: string[]; serviceAccount?: boolean; tenant?: string },
+        options: {
+          role: string[];
+          group?: string[];
+          clearance?: string;
+          serviceAccount?: boolean;
+          tenant?: string;
+        },
       ) => {
         const principal = await runtime.client().call(routes.createPrincipal, {
           query: tenantQuery(options.tenant),
@@ -60,6 +74,7 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
             name,
             roles: roles(options.role),
             ...(options.group ? { groups: options.group } : {}),
+            ...clearanceOf(options.clearance),
             kind: options.serviceAccount ? 'service_account' : 'user',
           },
         });
@@ -71,13 +86,21 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
     .argument('<name>', 'principal name')
     .option('--role <role...>', 'replace the roles')
     .option('--group <group...>', 'replace the groups')
+    .option('--clearance <level>', '1 public, 2 internal, 3 confidential')
     .option('--disable', 'disable the principal (its keys stop working)')
     .option('--enable', 'enable it again')
     .option('--tenant <name>', 'another tenant (platform admins)')
     .action(
       async (
         name: string,
-        options: { role?: string[]; group?: string[]; disable?: boolean; enable?: boolean; tenant?: string },
+        options: {
+          role?: string[];
+          group?: string[];
+          clearance?: string;
+          disable?: boolean;
+          enable?: boolean;
+          tenant?: string;
+        },
       ) => {
         if (options.disable && options.enable)
           throw new UsageError('--disable and --enable exclude each other');
@@ -87,6 +110,7 @@ export function registerIdentity(program: Command, runtime: CliRuntime): void {
           body: {
             ...(options.role ? { roles: roles(options.role) } : {}),
             ...(options.group ? { groups: options.group } : {}),
+            ...clearanceOf(options.clearance),
             ...(options.disable ? { disabled: true } : options.enable ? { disabled: false } : {}),
           },
         });

@@ -9,6 +9,7 @@ import * as vector from './0007-vector.ts';
 import * as tools from './0008-tools.ts';
 import * as directApprovals from './0009-direct-approvals.ts';
 import * as telemetry from './0010-telemetry.ts';
+import * as knowledge from './0011-knowledge.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-tools': tools,
   '0009-direct-approvals': directApprovals,
   '0010-telemetry': telemetry,
+  '0011-knowledge': knowledge,
 };
