@@ -16,6 +16,7 @@ const BENCHES = [
   ['bench/sandbox.ts'],
   ['bench/telemetry.ts'],
   ['bench/forecast.ts'],
+  ['bench/knowledge.ts', '--chunks=20000'],
 ];
 
 let failed = 0;

@@ -182,7 +182,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       logger,
       tracer,
     });
-    const context = { clock, ids, logger, gateway: () => gateway?.gateway };
+    const context = { clock, ids, logger, config, gateway: () => gateway?.gateway };
     knowledge = wireKnowledge(database, registryTransactions, identityTransactions, context);
     const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter, knowledge.tool];
     const checkTool = checkToolSpec(
@@ -310,7 +310,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       sandboxes: sandboxWiring.manager,
       mcp: toolWiring.mcp,
       gateway: (gateway as GatewayWiring).gateway,
-      readiness: readinessCheck(database),
+      readiness: readinessCheck(database, knowledge.denseIndex),
       logger,
       ids,
       bodyLimitBytes: config.bodyLimitBytes,

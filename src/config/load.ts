@@ -17,6 +17,7 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['AGENTICAI_REDIS_URL', 'redisUrl'],
   ['AGENTICAI_BODY_LIMIT_BYTES', 'bodyLimitBytes'],
   ['AGENTICAI_KNOWLEDGE_UPLOAD_LIMIT_BYTES', 'knowledgeUploadLimitBytes'],
+  ['AGENTICAI_KNOWLEDGE_RETENTION_SWEEP_MS', 'knowledgeRetentionSweepMs'],
   ['AGENTICAI_BOOTSTRAP_ADMIN_KEY', 'bootstrapAdminKey'],
   ['AGENTICAI_LOG_LEVEL', 'logLevel'],
   ['AGENTICAI_SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs'],

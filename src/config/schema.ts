@@ -52,6 +52,12 @@ export const ConfigSchema = z.strictObject({
     .max(4096 * MiB)
     .default(64 * MiB)
     .describe('Largest document upload (POST /api/v1/knowledge-bases/{kb}/documents); bigger gets 413'),
+  knowledgeRetentionSweepMs: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(10 * 60_000)
+    .describe("How often documents past their knowledge base's retention are deleted"),
   bootstrapAdminKey: z.string().min(8, 'the bootstrap admin key needs at least 8 characters').optional(),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),

@@ -1,4 +1,4 @@
-import type { KnowledgeBaseSpec } from '../contracts/index.ts';
+import { durationToMs, type KnowledgeBaseSpec } from '../contracts/index.ts';
 import { canonicalJson, fullJitterDelay, isAppError } from '../core/index.ts';
 import { embedderFor } from './embedders.ts';
 import { bytesOf, hashOf, prepareDocument } from './ingest.ts';
@@ -17,6 +17,10 @@ export interface IngestWorkerDeps {
   specOf(tenantId: string, kbName: string, signal: AbortSignal): Promise<KnowledgeBaseSpec | null>;
   embeddings?: EmbeddingClient | undefined;
   owner: string;
+  /** How often documents past their base's `retention` are deleted. */
+  retentionEveryMs: number;
+  /** Told how many documents a retention sweep deleted from a base. */
+  onExpired?(deleted: number, base: { tenantId: string; kbId: string }): void;
   onError(error: unknown, job: { id: string; tenantId: string } | null): void;
 }
 
@@ -55,7 +59,14 @@ export class IngestWorker {
   }
 
   async #run(): Promise<void> {
+    let nextSweep = Date.now();
     while (!this.#stopped) {
+      if (Date.now() >= nextSweep) {
+        nextSweep = Date.now() + this.deps.retentionEveryMs;
+        await this.sweepRetention().catch((error: unknown) => {
+          if (!this.#stopped) this.deps.onError(error, null);
+        });
+      }
       let job: ClaimedJob | null = null;
       try {
         job = await this.deps.jobs.claim(this.deps.owner, LEASE_MS, this.#abort.signal);
@@ -64,6 +75,16 @@ export class IngestWorker {
         if (!this.#stopped) this.deps.onError(error, job);
       }
       if (!job && !this.#stopped) await this.#idle();
+    }
+  }
+
+  /** Deletes the documents of every base that have not changed for longer than its `retention`. */
+  async sweepRetention(): Promise<void> {
+    const signal = this.#abort.signal;
+    for (const base of await this.deps.store.basesWithRetention(signal)) {
+      const before = new Date(Date.now() - durationToMs(base.retention));
+      const deleted = await this.deps.store.deleteStale(base.tenantId, base.kbId, before, signal);
+      if (deleted > 0) this.deps.onExpired?.(deleted, base);
     }
   }
 

@@ -118,6 +118,8 @@ export interface KnowledgeStore {
     tokens: readonly string[],
     signal?: AbortSignal,
   ): Promise<ChunkHit[]>;
+  /** Every base of every tenant that sets `retention` (a platform-level read, for the sweep). */
+  basesWithRetention(signal?: AbortSignal): Promise<{ tenantId: string; kbId: string; retention: string }[]>;
   /** Deletes documents not updated since `before`; returns how many. */
   deleteStale(tenantId: string, kbId: string, before: Date, signal?: AbortSignal): Promise<number>;
 }

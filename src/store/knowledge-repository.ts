@@ -10,7 +10,15 @@ import type {
   Viewer,
 } from '../knowledge/index.ts';
 import { writeJson } from './json-columns.ts';
-import { denseExact, denseHnsw, HNSW_MAX_DIMENSIONS, sparse, toHit } from './knowledge-search-sql.ts';
+import {
+  COMMON_TERM_SHARE,
+  commonTerms,
+  denseExact,
+  denseHnsw,
+  HNSW_MAX_DIMENSIONS,
+  sparse,
+  toHit,
+} from './knowledge-search-sql.ts';
 import type { DB } from './schema.ts';
 import type { KnowledgeDocumentsTable } from './schema-knowledge.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
@@ -41,6 +49,10 @@ const toDocument = (row: DocumentRow): StoredDocument => ({
 
 /** Rows per insert statement: keeps a statement's parameters well under PostgreSQL's 65,535. */
 const CHUNK_BATCH = 500;
+/** How long the common-term statistics are reused. */
+const COMMON_TERMS_TTL_MS = 60_000;
+/** Chunks written before the statistics are refreshed: at least this many, and a tenth of the table. */
+const ANALYZE_AFTER_CHUNKS = 1_000;
 
 /**
  * Knowledge documents and chunks over PGlite or PostgreSQL. With pgvector, embeddings are
@@ -51,6 +63,11 @@ const CHUNK_BATCH = 500;
 export class SqlKnowledgeStore implements KnowledgeStore {
   #vector: Promise<boolean> | undefined;
   readonly #indexed = new Set<number>([256]);
+  #common: { terms: Promise<Set<string>>; at: number } | undefined;
+  /** Chunks written since the last ANALYZE, and the table's size then. */
+  #written = 0;
+  #analyzedRows = 0;
+  #analyzing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -96,7 +113,7 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     const dims = chunks[0]?.embedding.length ?? 0;
     const vector = (await this.denseIndex()) === 'hnsw';
     if (vector && dims > 0) await this.#ensureIndex(dims);
-    return inTenantTransaction(
+    const stored = await inTenantTransaction(
       this.db,
       tenantId,
       async (trx) => {
@@ -145,6 +162,9 @@ export class SqlKnowledgeStore implements KnowledgeStore {
       },
       signal,
     );
+    this.#written += chunks.length;
+    this.#maybeAnalyze();
+    return stored;
   }
 
   updateDocumentAccess(
@@ -253,7 +273,8 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     const rows = await inTenantTransaction(
       this.db,
       tenantId,
-      (trx) => (hnsw ? denseHnsw(trx, query, embedding) : denseExact(trx, query, embedding)),
+      (trx) =>
+        hnsw ? denseHnsw(trx, tenantId, query, embedding) : denseExact(trx, tenantId, query, embedding),
       signal,
     );
     // A chunk at a right angle (or beyond) to the query shares nothing with it: not a hit.
@@ -266,8 +287,17 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     tokens: readonly string[],
     signal?: AbortSignal,
   ): Promise<ChunkHit[]> {
-    const rows = await inTenantTransaction(this.db, tenantId, (trx) => sparse(trx, query, tokens), signal);
+    const common = await this.#commonTerms();
+    signal?.throwIfAborted();
+    const rows = await sparse(this.db, tenantId, query, tokens, common);
     return rows.map(toHit);
+  }
+
+  async basesWithRetention(): Promise<{ tenantId: string; kbId: string; retention: string }[]> {
+    const { rows } = await sql<{ tenant_id: string; id: string; retention: string }>`
+      select tenant_id, id, spec->>'retention' as retention from knowledge_bases
+      where spec ? 'retention'`.execute(this.db);
+    return rows.map((row) => ({ tenantId: row.tenant_id, kbId: row.id, retention: row.retention }));
   }
 
   deleteStale(tenantId: string, kbId: string, before: Date, signal?: AbortSignal): Promise<number> {
@@ -284,6 +314,39 @@ export class SqlKnowledgeStore implements KnowledgeStore {
       },
       signal,
     );
+  }
+
+  #commonTerms(): Promise<Set<string>> {
+    const now = Date.now();
+    if (!this.#common || now - this.#common.at > COMMON_TERMS_TTL_MS) {
+      const terms = commonTerms(this.db, COMMON_TERM_SHARE).catch(() => new Set<string>());
+      this.#common = { terms, at: now };
+    }
+    return this.#common.terms;
+  }
+
+  /**
+   * Refreshes the planner's statistics once enough chunks were written: PGlite has no autovacuum,
+   * and without them the planner scans a base's every chunk instead of using the HNSW index, and
+   * the full-text search cannot tell common terms from rare ones. One at a time, off the caller's path.
+   */
+  #maybeAnalyze(): void {
+    if (this.#analyzing || this.#written < Math.max(ANALYZE_AFTER_CHUNKS, this.#analyzedRows / 10)) return;
+    this.#written = 0;
+    this.#analyzing = (async () => {
+      await sql`analyze knowledge_chunks`.execute(this.db);
+      await sql`analyze knowledge_documents`.execute(this.db);
+      const { rows } = await sql<{ rows: number }>`
+        select reltuples::bigint as rows from pg_class where oid = 'knowledge_chunks'::regclass`.execute(
+        this.db,
+      );
+      this.#analyzedRows = Number(rows[0]?.rows ?? 0);
+      this.#common = undefined;
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#analyzing = undefined;
+      });
   }
 
   /** A partial HNSW index for a new dimension (the database owner's statement, not a tenant's). */

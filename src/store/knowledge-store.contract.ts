@@ -185,6 +185,42 @@ export function describeKnowledgeStoreContract(
       expect(await store.deleteDocument(tenant, kbId, 'hr')).toBe(false);
     });
 
+    it('never returns another tenant’s chunks, even for that tenant’s base id', async () => {
+      const other = `t-${uuidv7Ids.next()}`;
+      await new SqlTenantStore(database.db, database.schema).insert({
+        id: other,
+        name: other,
+        displayName: other,
+        createdAt: new Date(),
+      });
+      const registry = new SqlRegistryTransactions(database.db, database.schema);
+      const base = await registry.run(other, ({ knowledgeBases }) =>
+        knowledgeBases.insert({
+          id: uuidv7Ids.next(),
+          name: 'kb',
+          labels: {},
+          annotations: {},
+          spec: {
+            embedder: { type: 'hashing' },
+            chunking: { strategy: 'recursive', size: 1000, overlap: 150 },
+            access_group: 'everyone',
+            sensitivity_level: 2,
+          },
+          specHash: 'h',
+          createdAt: new Date(),
+        }),
+      );
+      await store.putDocument(other, base.id, document('foreign'), [
+        chunk(0, 'okapi foreign secret', vector(200)),
+      ]);
+      const probe = scan({ kbId: base.id, viewer: { groups: [], clearance: 3 } });
+      expect(await store.sparseSearch(tenant, probe, ['okapi'])).toEqual([]);
+      expect(await store.denseSearch(tenant, probe, vector(200))).toEqual([]);
+      expect((await store.sparseSearch(other, probe, ['okapi'])).map((hit) => hit.documentKey)).toEqual([
+        'foreign',
+      ]);
+    });
+
     it('lets exactly one of two concurrent claims take a job, and a lost lease stops progress', async () => {
       const id = uuidv7Ids.next();
       await jobs.create(tenant, {

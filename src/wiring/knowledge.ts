@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KnowledgeAccess } from '../api/index.ts';
+import type { Config } from '../config/index.ts';
 import type { Clock, IdGenerator } from '../core/index.ts';
 import type { ModelGateway } from '../gateway/index.ts';
 import type { IdentityTransactions } from '../identity/index.ts';
@@ -25,6 +26,8 @@ export interface KnowledgeWiring {
   access: KnowledgeAccess;
   /** `knowledge_search`, for the tool gateway's built-ins. */
   tool: BuiltinTool;
+  /** Whether dense search has pgvector's HNSW index here, or scans exactly. */
+  denseIndex(): Promise<'hnsw' | 'exact'>;
   /** Starts this process's ingestion worker (where it runs workers). */
   startWorker(): void;
   close(): Promise<void>;
@@ -63,7 +66,13 @@ export function wireKnowledge(
   database: Database,
   registry: RegistryTransactions,
   identity: IdentityTransactions,
-  deps: { gateway: () => ModelGateway | undefined; clock: Clock; ids: IdGenerator; logger: Logger },
+  deps: {
+    gateway: () => ModelGateway | undefined;
+    clock: Clock;
+    ids: IdGenerator;
+    logger: Logger;
+    config: Pick<Config, 'knowledgeRetentionSweepMs'>;
+  },
 ): KnowledgeWiring {
   const { ids, logger } = deps;
   const bases = new KnowledgeBaseService(registry, deps.clock, ids);
@@ -75,6 +84,9 @@ export function wireKnowledge(
     store,
     embeddings,
     owner: `ingest:${ids.next()}`,
+    retentionEveryMs: deps.config.knowledgeRetentionSweepMs,
+    onExpired: (deleted, base) =>
+      logger.info({ deleted, ...base }, 'knowledge documents past retention deleted'),
     specOf: async (tenantId, name, signal) => (await bases.find(tenantId, name, signal)) ?? null,
     onError: (error, job) =>
       logger.error({ err: error, jobId: job?.id, tenantId: job?.tenantId }, 'ingest job failed'),
@@ -128,6 +140,7 @@ export function wireKnowledge(
   return {
     access: { bases, knowledge },
     tool: knowledgeSearchTool(knowledge, viewerOf),
+    denseIndex: () => store.denseIndex(),
     startWorker: () => {
       started = true;
       worker.start();

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestJob, KnowledgeBase, KnowledgeDocument } from '../../src/contracts/index.ts';
+import type { IngestJob, KnowledgeBase, KnowledgeDocument, Readiness } from '../../src/contracts/index.ts';
+import { STORE_KIND } from '../support/env.ts';
 import { applyAs, isolatedTenant, member } from '../support/governance.ts';
 import { expectProblem, sendTo } from '../support/http.ts';
 import { ingest as ingestAs, knowledgeBase, search as searchAs } from '../support/knowledge.ts';
 import { pdfOf } from '../support/pdf.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 import { startRerankDouble } from '../support/rerank-double.ts';
+import { waitUntil } from '../support/runs.ts';
 
 /**
  * Knowledge bases through the API: ingestion as jobs (formats, no-op re-ingest, atomic replace,
@@ -16,7 +18,7 @@ let admin: string;
 let tenant: string;
 
 beforeAll(async () => {
-  t = await startTestPlatform({ knowledgeUploadLimitBytes: 4 * 1024 * 1024 });
+  t = await startTestPlatform({ knowledgeUploadLimitBytes: 4 * 1024 * 1024, knowledgeRetentionSweepMs: 200 });
   ({ admin, tenant } = await isolatedTenant(t));
   await applyAs(t, admin, [knowledgeBase('docs')]);
 }, 60_000);
@@ -204,7 +206,10 @@ describe('ingestion', () => {
       ['audit.pdf', 'ingested'],
     ]);
     const guard = await member(t, tenant, ['viewer'], ['facilities']);
-    const found = await searchAs(t, guard.key, 'docs', { query: 'when are badges collected at the gate', top_k: 1 });
+    const found = await searchAs(t, guard.key, 'docs', {
+      query: 'when are badges collected at the gate',
+      top_k: 1,
+    });
     const hidden = await search('docs', { query: 'when are badges collected at the gate', top_k: 10 });
     expect(hidden.results.map((hit) => hit.documentId)).not.toContain('audit.pdf');
     expect(found.results[0]).toMatchObject({
@@ -271,6 +276,31 @@ describe('search', () => {
       filters: { metadata: { type: 'incident' } },
     });
     expect(answer.results.every((hit) => hit.documentId === 'inc-0173')).toBe(true);
+  });
+});
+
+describe('operations', () => {
+  it('deletes documents past their base’s retention, and says in /readyz how dense search runs', async () => {
+    await applyAs(t, admin, [knowledgeBase('short-lived', { retention: '1s' })]);
+    await ingest('short-lived', [{ id: 'temp', content: 'A note that expires.' }]);
+    const listed = () =>
+      sendTo<{ items: KnowledgeDocument[] }>(t, 'GET', '/api/v1/knowledge-bases/short-lived/documents', {
+        apiKey: admin,
+      });
+    expect((await listed()).body.items.map((d) => d.id)).toEqual(['temp']);
+    await waitUntil(
+      listed,
+      (reply) => reply.body.items.length === 0,
+      (reply) => JSON.stringify(reply.body),
+      15_000,
+    );
+    const kept = await sendTo<KnowledgeBase>(t, 'GET', '/api/v1/knowledge-bases/docs', { apiKey: admin });
+    expect(kept.body.status?.documents).toBeGreaterThan(0);
+
+    const ready = await sendTo<Readiness>(t, 'GET', '/readyz', { apiKey: null });
+    expect(ready.body.checks.vectors?.detail).toMatch(
+      STORE_KIND === 'pglite' ? /HNSW/ : /warning: pgvector is not installed/,
+    );
   });
 });
 
