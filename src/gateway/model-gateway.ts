@@ -42,7 +42,7 @@ import { type Opened, openRoute } from './route-attempts.ts';
 import { BackendHealth, type RouteTarget } from './routing/index.ts';
 import { SemanticLayer } from './semantic-layer.ts';
 import { settlement } from './settlement.ts';
-import { costOf, estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
+import { estimateChatTokens, estimateEmbeddingTokens, highestPrice } from './spend.ts';
 import { completionText } from './token-count.ts';
 import { chatBody, embeddingsBody } from './upstream-bodies.ts';
 import { malformedUpstream } from './upstream-errors.ts';

@@ -67,6 +67,12 @@ describe('actl kb', { timeout: 120_000 }, () => {
     expect(bases.stdout).toMatch(/soc-runbooks\s+hashing\s+markdown-headings\/800\s+everyone\/L2\s+3/);
     const jobs = await actl(['kb', 'jobs', 'soc-runbooks']);
     expect(jobs.stdout.split('\n').filter((line) => line.includes('succeeded'))).toHaveLength(2);
+
+    const removed = await actl(['kb', 'rm', 'soc-runbooks', 'examples/knowledge/runbooks/phishing.md']);
+    expectExit(removed, 0);
+    const docs = await actl(['kb', 'docs', 'soc-runbooks']);
+    expect(docs.stdout).not.toContain('phishing.md');
+    expect(docs.stdout).toContain('ransomware.md');
   });
 
   it('reports files that cannot be ingested, ingests the rest, and exits 1', async () => {
