@@ -67,17 +67,16 @@ export function describeKnowledgeStoreContract(
       ...overrides,
     });
 
-    beforeAll(async () => {
-      database = await open();
-      await migrateToLatest(database.db, database.schema);
+    /** A tenant with one knowledge base named kb; returns the base. */
+    async function tenantWithBase(id: string) {
       await new SqlTenantStore(database.db, database.schema).insert({
-        id: tenant,
-        name: tenant,
-        displayName: tenant,
+        id,
+        name: id,
+        displayName: id,
         createdAt: new Date(),
       });
       const registry = new SqlRegistryTransactions(database.db, database.schema);
-      const record = await registry.run(tenant, ({ knowledgeBases }) =>
+      return registry.run(id, ({ knowledgeBases }) =>
         knowledgeBases.insert({
           id: uuidv7Ids.next(),
           name: 'kb',
@@ -93,6 +92,12 @@ export function describeKnowledgeStoreContract(
           createdAt: new Date(),
         }),
       );
+    }
+
+    beforeAll(async () => {
+      database = await open();
+      await migrateToLatest(database.db, database.schema);
+      const record = await tenantWithBase(tenant);
       kbId = record.id;
       store = new SqlKnowledgeStore(database.db, uuidv7Ids);
       jobs = new SqlIngestJobStore(database.db);
@@ -187,29 +192,7 @@ export function describeKnowledgeStoreContract(
 
     it('never returns another tenant’s chunks, even for that tenant’s base id', async () => {
       const other = `t-${uuidv7Ids.next()}`;
-      await new SqlTenantStore(database.db, database.schema).insert({
-        id: other,
-        name: other,
-        displayName: other,
-        createdAt: new Date(),
-      });
-      const registry = new SqlRegistryTransactions(database.db, database.schema);
-      const base = await registry.run(other, ({ knowledgeBases }) =>
-        knowledgeBases.insert({
-          id: uuidv7Ids.next(),
-          name: 'kb',
-          labels: {},
-          annotations: {},
-          spec: {
-            embedder: { type: 'hashing' },
-            chunking: { strategy: 'recursive', size: 1000, overlap: 150 },
-            access_group: 'everyone',
-            sensitivity_level: 2,
-          },
-          specHash: 'h',
-          createdAt: new Date(),
-        }),
-      );
+      const base = await tenantWithBase(other);
       await store.putDocument(other, base.id, document('foreign'), [
         chunk(0, 'okapi foreign secret', vector(200)),
       ]);
