@@ -18,6 +18,7 @@ export type {
   LineageStore,
   QueuedDocument,
   RerankClient,
+  RetrievedChunk,
   ScanQuery,
   StoredDocument,
   Viewer,

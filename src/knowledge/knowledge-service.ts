@@ -316,11 +316,11 @@ export class KnowledgeService {
       stepKey,
       kbName,
       hits.map((hit) => ({
-        ...hit,
+        chunkId: hit.chunkId,
         documentKey: hit.documentId,
-        accessGroup: hit.access_group,
+        source: hit.source,
+        score: hit.score,
         sensitivity: hit.sensitivity_level,
-        tokens: '',
       })),
       signal,
     );

@@ -197,6 +197,9 @@ export interface IngestJobStore {
   retryAt(job: ClaimedJob, owner: string, wakeAt: Date, error: string): Promise<void>;
 }
 
+/** What lineage keeps of a retrieved chunk. */
+export type RetrievedChunk = Pick<ChunkHit, 'chunkId' | 'documentKey' | 'source' | 'score' | 'sensitivity'>;
+
 /** Where a run's retrieved chunks are written and read back. */
 export interface LineageStore {
   record(
@@ -204,7 +207,7 @@ export interface LineageStore {
     runId: string,
     stepKey: string | null,
     kbName: string,
-    hits: readonly ChunkHit[],
+    hits: readonly RetrievedChunk[],
     signal?: AbortSignal,
   ): Promise<void>;
   /** The highest sensitivity among the chunks a run retrieved: 1 when none. */

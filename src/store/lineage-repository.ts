@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { IdGenerator } from '../core/index.ts';
-import type { ChunkHit, LineageStore } from '../knowledge/index.ts';
+import type { LineageStore, RetrievedChunk } from '../knowledge/index.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
 
@@ -16,7 +16,7 @@ export class SqlLineageStore implements LineageStore {
     runId: string,
     stepKey: string | null,
     kbName: string,
-    hits: readonly ChunkHit[],
+    hits: readonly RetrievedChunk[],
     signal?: AbortSignal,
   ): Promise<void> {
     if (hits.length === 0) return;
