@@ -187,7 +187,12 @@ export class ToolGateway implements ToolInvoker {
   }
 
   async resolve(refs: readonly ToolRef[], scope?: { tenantId: string }): Promise<ToolDefinition[]> {
-    const catalog = scope ? await this.#catalog(scope.tenantId) : this.#builtinCatalog();
+    const catalog = scope
+      ? await this.#catalogWith(
+          scope.tenantId,
+          refs.map((ref) => ref.name),
+        )
+      : this.#builtinCatalog();
     const descriptions = new Map<string, string>();
     if (scope)
       for (const ref of refs) {
@@ -215,7 +220,7 @@ export class ToolGateway implements ToolInvoker {
   /** A model's call: bad arguments and failures come back as error results it can act on. */
   async invoke(name: string, rawArgs: unknown, options: ToolInvokeOptions): Promise<ToolResult> {
     const tenantId = options.tenantId;
-    const catalog = tenantId ? await this.#catalog(tenantId) : this.#builtinCatalog();
+    const catalog = tenantId ? await this.#catalogWith(tenantId, [name]) : this.#builtinCatalog();
     const entry = catalog.get(name);
     if (!entry) return errorText(`unknown tool "${name}"`);
     let args = rawArgs;
@@ -242,7 +247,7 @@ export class ToolGateway implements ToolInvoker {
   }
 
   async #entry(tenantId: string, name: string): Promise<CatalogEntry> {
-    const entry = (await this.#catalog(tenantId)).get(name);
+    const entry = (await this.#catalogWith(tenantId, [name])).get(name);
     if (!entry) throw new AppError('NOT_FOUND', `tool "${name}" not found (see GET /api/v1/tools)`);
     return entry;
   }
@@ -251,6 +256,17 @@ export class ToolGateway implements ToolInvoker {
     return new Map(
       this.#options.builtins.map((tool) => [tool.name, builtinEntry(this.#options, tool, tool.name, {})]),
     );
+  }
+
+  /**
+   * The catalog, read again when it lacks one of these names: the announcement of a tool applied
+   * a moment ago (NOTIFY on commit) may still be on its way, even to the replica that wrote it.
+   */
+  async #catalogWith(tenantId: string, names: readonly string[]): Promise<Map<string, CatalogEntry>> {
+    const catalog = await this.#catalog(tenantId);
+    if (names.every((name) => catalog.has(name))) return catalog;
+    this.invalidate(tenantId);
+    return this.#catalog(tenantId);
   }
 
   async #catalog(tenantId: string): Promise<Map<string, CatalogEntry>> {
@@ -286,12 +302,13 @@ export class ToolGateway implements ToolInvoker {
   }
 
   #manifestsOf(tenantId: string): Promise<Tool[]> {
-    let loaded = this.#manifests.get(tenantId);
-    if (!loaded) {
-      loaded = this.#options.manifests(tenantId);
-      this.#manifests.set(tenantId, loaded);
-      loaded.catch(() => this.#manifests.delete(tenantId));
-    }
+    const cached = this.#manifests.get(tenantId);
+    if (cached) return cached;
+    const loaded = this.#options.manifests(tenantId);
+    this.#manifests.set(tenantId, loaded);
+    loaded.catch(() => {
+      if (this.#manifests.get(tenantId) === loaded) this.#manifests.delete(tenantId);
+    });
     return loaded;
   }
 }

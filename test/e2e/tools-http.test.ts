@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { ApplyResult, ToolInfo, ToolInvokeResult } from '../../src/contracts/index.ts';
-import { expectProblem, type SendOptions, sendTo } from '../support/http.ts';
+import { expectProblem, type Reply, type SendOptions, sendTo } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
 import { waitUntil } from '../support/runs.ts';
 
@@ -88,6 +88,13 @@ afterAll(async () => {
 const send = <T = unknown>(method: string, path: string, options?: SendOptions) =>
   sendTo<T>(t, method, path, options);
 
+/** Sends an `:invoke`; anything but a 200 fails here, with the reply in the message. */
+async function invoke(path: string, options: SendOptions): Promise<Reply<ToolInvokeResult>> {
+  const reply = await send<ToolInvokeResult>('POST', path, options);
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply;
+}
+
 const textOf = (result: ToolInvokeResult) => result.content.map((part) => String(part.text ?? '')).join('');
 
 /** Seed 002's Tool CRD example, as written (apiVersion aside). */
@@ -168,7 +175,7 @@ describe('HTTP tools', () => {
         authentication: { type: 'bearer', secretRef: { name: 'search-api-token', key: 'token' } },
       }),
     );
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/intel-search:invoke', {
+    const reply = await invoke('/api/v1/tools/intel-search:invoke', {
       body: { arguments: { query: 'login from 203.0.113.9' } },
     });
     expect(reply.status).toBe(200);
@@ -211,7 +218,7 @@ describe('HTTP tools', () => {
         annotations: { readOnly: true },
       }),
     );
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/intel-lookup:invoke', {
+    const reply = await invoke('/api/v1/tools/intel-lookup:invoke', {
       body: { arguments: { ip: '203.0.113.9' } },
     });
     expect(reply.body.structuredContent).toEqual({ title: 'result for 203.0.113.9' });
@@ -238,7 +245,7 @@ describe('HTTP tools', () => {
         config: { endpoint: `${base}/big`, method: 'GET', internal: true, maxResultBytes: 65536 },
       }),
     );
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/big-report:invoke', { body: {} });
+    const reply = await invoke('/api/v1/tools/big-report:invoke', { body: {} });
     expect(reply.status).toBe(200);
     expect(reply.body.truncated).toBe(true);
     expect(textOf(reply.body).length).toBeLessThan(70_000);
@@ -253,7 +260,7 @@ describe('HTTP tools', () => {
     ] as const) {
       await apply(tool(name, { type: 'http', description: 'x', config: { endpoint, method: 'GET' } }));
       const before = seen.length;
-      const reply = await send<ToolInvokeResult>('POST', `/api/v1/tools/${name}:invoke`, { body: {} });
+      const reply = await invoke(`/api/v1/tools/${name}:invoke`, { body: {} });
       expect(reply.body.isError).toBe(true);
       expect(textOf(reply.body)).toMatch(/SSRF guard/);
       expect(seen.length).toBe(before);
@@ -270,7 +277,7 @@ describe('HTTP tools', () => {
     );
     // Internal tools may reach private addresses: the redirect is followed and fails to connect.
     // A tool that is not internal is refused before any connection; see the test above.
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/redirector:invoke', { body: {} });
+    const reply = await invoke('/api/v1/tools/redirector:invoke', { body: {} });
     expect(reply.body.isError).toBe(true);
   });
 
@@ -282,7 +289,7 @@ describe('HTTP tools', () => {
         config: { endpoint: `${base}/missing`, method: 'GET', internal: true },
       }),
     );
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/lookup-missing:invoke', { body: {} });
+    const reply = await invoke('/api/v1/tools/lookup-missing:invoke', { body: {} });
     expect(reply.body.isError).toBe(true);
     expect(textOf(reply.body)).toMatch(/HTTP 404.*\n.*no such item/s);
   });
@@ -301,7 +308,7 @@ describe('HTTP tools', () => {
         },
       }),
     );
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/oauth-search:invoke', {
+    const reply = await invoke('/api/v1/tools/oauth-search:invoke', {
       body: { arguments: { query: 'x' } },
     });
     expect(reply.body.isError).toBe(false);
@@ -318,7 +325,7 @@ describe('HTTP tools', () => {
       }),
     );
     const before = seen.length;
-    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/no-secret:invoke', { body: {} });
+    const reply = await invoke('/api/v1/tools/no-secret:invoke', { body: {} });
     expect(reply.body.isError).toBe(true);
     expect(textOf(reply.body)).toMatch(/secret "never-set" not found/);
     expect(seen.length).toBe(before);
