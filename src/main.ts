@@ -10,18 +10,7 @@ import { PiiMasker } from './guard/index.ts';
 import { Authenticator, type BootstrapResult, bootstrapPlatform, IdentityService } from './identity/index.ts';
 import type { Worker } from './orchestrator/index.ts';
 import { scopeLimits } from './policy/index.ts';
-import {
-  AgentCatalogService,
-  AgentService,
-  type AgentSpecCheck,
-  ApplyService,
-  ModelAliasService,
-  ModelBackendService,
-  PolicyService,
-  ToolServerService,
-  ToolService,
-} from './registry/index.ts';
-import { checkWorkflowExpressions } from './runtime/index.ts';
+import { AgentCatalogService } from './registry/index.ts';
 import {
   type Cache,
   type Database,
@@ -35,9 +24,8 @@ import {
   SqlRegistryTransactions,
   SqlTenantStore,
 } from './store/index.ts';
-import { ArgumentValidator, BUILTIN_TOOLS, checkToolServerSpec, checkToolSpec } from './tools/index.ts';
+import { ArgumentValidator, BUILTIN_TOOLS } from './tools/index.ts';
 import {
-  checkPolicySpec,
   createLogger,
   type GatewayWiring,
   jwtOptions,
@@ -51,6 +39,7 @@ import {
   wireGateway,
   wireGovernance,
   wireKnowledge,
+  wireRegistry,
   wireRuns,
   wireSandboxes,
   wireSecrets,
@@ -159,12 +148,6 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     if (adminKey) writeAdminKey(dataDir, ADMIN_KEY_FILE, adminKey);
     if (bootstrap.generatedKey) generatedKeyFile = adminKeyFile;
 
-    // Workflow expressions and references are checked when an agent is written, not when it runs.
-    const checkSpec: AgentSpecCheck = (spec, prefix) =>
-      spec.workflow ? checkWorkflowExpressions(spec.workflow, `${prefix}/spec/workflow`) : [];
-    const agents = new AgentService(registryTransactions, clock, ids, checkSpec);
-    const modelBackends = new ModelBackendService(registryTransactions, clock, ids);
-    const modelAliases = new ModelAliasService(registryTransactions, clock, ids);
     // Every built-in PII detector masks what the audit log keeps; a tenant's own rules apply before.
     const auditMasker = new PiiMasker({});
     const audit = new AuditLog(new SqlAuditStore(database.db), {
@@ -185,20 +168,14 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
     const context = { clock, ids, logger, config, gateway: () => gateway?.gateway };
     knowledge = wireKnowledge(database, registryTransactions, identityTransactions, context);
     const builtins = [...BUILTIN_TOOLS, sandboxWiring.codeInterpreter, knowledge.tool];
-    const checkTool = checkToolSpec(
-      argumentValidator,
-      builtins.map((tool) => tool.name),
-    );
-    const checkToolServer = checkToolServerSpec(config.toolStdioCommands);
-    const toolManifests = new ToolService(registryTransactions, clock, ids, checkTool);
-    const toolServers = new ToolServerService(registryTransactions, clock, ids, checkToolServer);
-    const apply = new ApplyService(registryTransactions, clock, ids, {
-      agent: checkSpec,
-      policy: checkPolicySpec,
-      tool: checkTool,
-      toolServer: checkToolServer,
+    const registry = wireRegistry(registryTransactions, {
+      clock,
+      ids,
+      config,
+      validator: argumentValidator,
+      builtins,
     });
-    const policies = new PolicyService(registryTransactions);
+    const { agents, modelBackends, modelAliases, toolManifests, toolServers, apply, policies } = registry;
     const identity = new IdentityService(tenants, identityTransactions, clock, ids, (tenantId) =>
       credentials.invalidateTenant(tenantId),
     );

@@ -8,6 +8,7 @@ export { createLogger } from './logger.ts';
 export { checkPolicySpec } from './policy-check.ts';
 export { PseudonymizingModelClient } from './pseudonymizing-model-client.ts';
 export { readinessCheck } from './readiness.ts';
+export { wireRegistry } from './registry.ts';
 export { wireRuns } from './runs.ts';
 export { type SandboxWiring, wireSandboxes } from './sandboxes.ts';
 export { wireSecrets } from './secrets.ts';
