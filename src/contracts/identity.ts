@@ -37,6 +37,10 @@ export const PERMISSIONS = [
   'usage:read',
   'knowledge:read',
   'knowledge:write',
+  'triggers:read',
+  'triggers:write',
+  'feedback:write',
+  'datasets:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

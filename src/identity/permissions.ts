@@ -6,6 +6,9 @@ const READ: Permission[] = [
   'runs:read',
   'tools:read',
   'knowledge:read',
+  'triggers:read',
+  // Anyone who may read a run may say whether its answer was good.
+  'feedback:write',
 ];
 const RUN: Permission[] = ['runs:create', 'models:invoke', 'tools:invoke'];
 
@@ -22,6 +25,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'agents:write',
     'tools:write',
     'knowledge:write',
+    'triggers:write',
     'secrets:read',
     'sandboxes:use',
   ],
@@ -39,6 +43,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'sandboxes:use',
     'usage:read',
     'knowledge:write',
+    'triggers:write',
+    'datasets:read',
   ],
   admin: [
     ...READ,
@@ -60,6 +66,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'sandboxes:use',
     'usage:read',
     'knowledge:write',
+    'triggers:write',
+    'datasets:read',
   ],
 };
 

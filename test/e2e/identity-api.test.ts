@@ -97,10 +97,12 @@ describe('GET /api/v1/whoami', () => {
     expect(reply.body.roles).toEqual(['viewer']);
     expect(reply.body.permissions).toEqual([
       'agents:read',
+      'feedback:write',
       'knowledge:read',
       'model-backends:read',
       'runs:read',
       'tools:read',
+      'triggers:read',
     ]);
   });
 
