@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
-import { createApp, gatewayLane, type RunningServer, readManifestDir, startServer } from './api/index.ts';
+import { createApp, gatewayLane, type RunningServer, startServer } from './api/index.ts';
 import { AuditLog } from './audit/index.ts';
 import type { Config } from './config/index.ts';
 import { VERSION } from './contracts/index.ts';
-import { type Clock, type IdGenerator, PACKAGE_ROOT, systemClock, uuidv7Ids } from './core/index.ts';
+import { type Clock, type IdGenerator, systemClock, uuidv7Ids } from './core/index.ts';
 import { PiiMasker } from './guard/index.ts';
 import { Authenticator, type BootstrapResult, bootstrapPlatform, IdentityService } from './identity/index.ts';
 import type { Worker } from './orchestrator/index.ts';
@@ -27,15 +27,18 @@ import {
 import { ArgumentValidator, BUILTIN_TOOLS } from './tools/index.ts';
 import {
   createLogger,
+  type Demo,
   type GatewayWiring,
   jwtOptions,
   type KnowledgeWiring,
-  loadDemo,
   readinessCheck,
   type SandboxWiring,
+  startDemo,
   type TelemetryWiring,
   type ToolWiring,
+  type TriggerWiring,
   wireCredentials,
+  wireFeedback,
   wireGateway,
   wireGovernance,
   wireKnowledge,
@@ -45,12 +48,12 @@ import {
   wireSecrets,
   wireTelemetry,
   wireTools,
+  wireTriggers,
   writeAdminKey,
 } from './wiring/index.ts';
 
 type Governed = Awaited<ReturnType<typeof wireGovernance>>;
 
-export const EXAMPLE_AGENTS_DIR = join(PACKAGE_ROOT, 'examples', 'agents');
 export const ADMIN_KEY_FILE = 'admin.key';
 
 export const PLATFORM_MODES = ['all', 'worker'] as const;
@@ -79,6 +82,8 @@ export interface Platform {
   adminKeyFile: string;
   /** Names of the demo objects loaded on this start (empty unless demo and a fresh store). */
   demoLoaded: string[];
+  /** The demo of `actl up`: whether the security-operations scenario runs, and on which model. */
+  demo: Pick<Demo, 'scenario' | 'model'>;
   /** Exports batched spans and writes batched usage now (tests read them after this). */
   flushTelemetry(): Promise<void>;
   /** The sandbox driver chosen at start (null: code execution disabled, with the reason). */
@@ -108,9 +113,13 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   let sandboxWiring: SandboxWiring | undefined;
   let telemetry: TelemetryWiring | undefined;
   let knowledge: KnowledgeWiring | undefined;
+  let triggers: TriggerWiring | undefined;
   let generatedKeyFile: string | undefined;
+  let demo: Demo | undefined;
   /** Closes what is left once requests and runs are done, in dependency order. */
   const closeParts = async () => {
+    await triggers?.close();
+    await demo?.close();
     await knowledge?.close();
     await gateway?.close();
     await toolWiring?.close();
@@ -248,15 +257,18 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       governor: gateway.governor,
       circuits: runs.circuits,
     });
+    const triggerDeps = { tenants, secrets, audit, ...context };
+    triggers = wireTriggers(database, registry.triggers, runs.service, triggerDeps);
 
-    const demoLoaded =
-      config.demo && bootstrap.freshStore
-        ? await loadDemo(apply, bootstrap.tenant.id, readManifestDir(EXAMPLE_AGENTS_DIR), logger)
-        : [];
+    if (config.demo) {
+      const deps = { apply, toolServers, secrets, identityTransactions, knowledge, credentials };
+      demo = await startDemo({ ...deps, config, dataDir, logger }, bootstrap.tenant.id, bootstrap.freshStore);
+    }
     const authenticator = new Authenticator(credentials, tenants, clock, logger, jwtOptions(config));
     const mode = options.mode ?? 'all';
     const runsWorker = mode === 'worker' || config.workers ? runs.worker : null;
     if (runsWorker) knowledge.startWorker();
+    if (runsWorker) triggers.startWorker();
     if (mode === 'worker') {
       worker = runsWorker;
       await worker?.start();
@@ -283,6 +295,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       secrets,
       tools: toolWiring.access,
       knowledge: knowledge.access,
+      triggers: triggers.access,
+      feedback: wireFeedback(database, { audit, guards: governed.guards, clock, ids }),
       uploadLimitBytes: config.knowledgeUploadLimitBytes,
       sandboxes: sandboxWiring.manager,
       mcp: toolWiring.mcp,
@@ -336,7 +350,8 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
         cache: openCache,
         bootstrap,
         adminKeyFile,
-        demoLoaded,
+        demoLoaded: demo?.loaded ?? [],
+        demo: { scenario: demo?.scenario ?? false, model: demo?.model ?? null },
         flushTelemetry: () => (telemetry as TelemetryWiring).flush(),
         sandboxDriver: async () => {
           const driver = await (sandboxWiring as SandboxWiring).manager.driver();

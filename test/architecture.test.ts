@@ -38,6 +38,8 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'audit',
     'secrets',
     'knowledge',
+    'feedback',
+    'triggers',
   ],
   identity: ['contracts', 'core'],
   registry: ['contracts', 'core'],
@@ -54,6 +56,8 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
   telemetry: ['contracts', 'core'],
   sandbox: ['contracts', 'core', 'runtime', 'tools'],
   knowledge: ['contracts', 'core', 'runtime', 'tools'],
+  feedback: ['contracts', 'core'],
+  triggers: ['contracts', 'core'],
   api: [
     'contracts',
     'core',
@@ -68,6 +72,8 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'tools',
     'sandbox',
     'knowledge',
+    'feedback',
+    'triggers',
   ],
   cli: ['contracts', 'main.ts'],
   wiring: [
@@ -89,6 +95,8 @@ const ALLOWED_DEPENDENCIES: Record<string, readonly string[]> = {
     'tools',
     'sandbox',
     'knowledge',
+    'feedback',
+    'triggers',
   ],
   'main.ts': [
     'api',

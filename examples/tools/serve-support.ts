@@ -15,3 +15,14 @@ export function portArgument(fallback: number): number {
 export function readyLine(name: string, url: string): void {
   process.stdout.write(`${name} tool server listening at ${url}\n`);
 }
+
+/**
+ * With `--exit-with-parent`: stop when the process that started this one goes away (its end of
+ * stdin closes), even if it was killed without a chance to stop its children.
+ */
+export function exitWithParent(): void {
+  if (!process.argv.includes('--exit-with-parent')) return;
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+}

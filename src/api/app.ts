@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/index.ts';
 import { type Readiness, routes } from '../contracts/index.ts';
 import { AppError, contextFromTraceparent, type IdGenerator } from '../core/index.ts';
+import type { FeedbackService } from '../feedback/index.ts';
 import type { ModelGateway } from '../gateway/index.ts';
 import type { Authenticator, IdentityService } from '../identity/index.ts';
 import type { ApprovalService, RunService } from '../orchestrator/index.ts';
@@ -25,6 +26,7 @@ import { agentRoutes } from './routes/agents.ts';
 import { applyRoutes } from './routes/apply.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { auditAdminChanges, auditRoutes } from './routes/audit.ts';
+import { feedbackRoutes } from './routes/feedback.ts';
 import { type GuardAccess, guardRoutes } from './routes/guard.ts';
 import { identityRoutes } from './routes/identity.ts';
 import { type KnowledgeAccess, knowledgeRoutes } from './routes/knowledge.ts';
@@ -39,6 +41,7 @@ import { runRoutes } from './routes/runs.ts';
 import { sandboxRoutes } from './routes/sandboxes.ts';
 import { secretRoutes } from './routes/secrets.ts';
 import { type ToolAccess, toolRoutes } from './routes/tools.ts';
+import { type TriggerAccess, triggerRoutes } from './routes/triggers.ts';
 import { type TelemetryAccess, usageRoutes } from './routes/usage.ts';
 
 export interface ApiDeps {
@@ -75,6 +78,10 @@ export interface ApiDeps {
   /** Run traces from the trace store and usage reports. */
   telemetry: TelemetryAccess;
   knowledge: KnowledgeAccess;
+  /** Triggers (CRUD) and the webhook deliveries that fire them. */
+  triggers: TriggerAccess;
+  /** Feedback on runs and the preference datasets made from it. */
+  feedback: FeedbackService;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -166,6 +173,8 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
   sandboxRoutes(app, deps.authenticator, deps.sandboxes);
   toolRoutes(app, deps.authenticator, deps.tools);
   knowledgeRoutes(app, deps.authenticator, deps.knowledge);
+  triggerRoutes(app, deps.authenticator, deps.triggers);
+  feedbackRoutes(app, deps.authenticator, deps.feedback);
   mcpRoutes(app, deps.authenticator, deps.mcp);
   openAIGatewayRoutes(app, deps.authenticator, deps.gateway);
   if (deps.metrics) metricsRoutes(app, deps.authenticator, deps.metrics, deps.metricsLoopback ?? true);

@@ -6,4 +6,5 @@ export { PROBLEM_CONTENT_TYPE, toProblem } from './problem.ts';
 export type { KnowledgeAccess } from './routes/knowledge.ts';
 export type { McpGateway } from './routes/mcp.ts';
 export type { ToolAccess } from './routes/tools.ts';
+export type { TriggerAccess } from './routes/triggers.ts';
 export { type RunningServer, startServer } from './server.ts';

@@ -14,6 +14,7 @@ import {
   type Tenant,
   type ToolInfo,
   type ToolServer,
+  type Trigger,
 } from '../contracts/index.ts';
 import { UsageError } from './exit-codes.ts';
 import { age, type Column } from './output.ts';
@@ -151,6 +152,32 @@ const toolServerColumns: Column<ToolServer>[] = [
   { header: 'AGE', value: (s) => age(s.metadata.createdAt) },
 ];
 
+const triggerColumns: Column<Trigger>[] = [
+  { header: 'NAME', value: (t) => t.metadata.name },
+  { header: 'TYPE', value: (t) => t.spec.type },
+  { header: 'AGENT', value: (t) => (t.spec.version ? `${t.spec.agent}@${t.spec.version}` : t.spec.agent) },
+  {
+    header: 'SCHEDULE / HOOK',
+    value: (t) =>
+      t.spec.type === 'schedule'
+        ? `${t.spec.schedule.cron} (${t.spec.schedule.timezone})`
+        : (t.status?.hookPath ?? '-'),
+  },
+  {
+    header: 'NEXT FIRE',
+    value: (t) => (!t.spec.enabled ? 'disabled' : (t.status?.nextFireAt ?? '-')),
+  },
+  {
+    header: 'LAST FIRED',
+    value: (t) => (t.status?.lastFiredAt ? `${age(t.status.lastFiredAt)} ago` : 'never'),
+  },
+  {
+    header: 'LAST RUN',
+    value: (t) =>
+      t.status?.lastError ? oneLine(`error: ${t.status.lastError}`, 50) : (t.status?.lastRunId ?? '-'),
+  },
+];
+
 const secretColumns: Column<Secret>[] = [
   { header: 'NAME', value: (s) => s.name },
   { header: 'KEYS', value: (s) => s.keys.join(',') },
@@ -249,6 +276,16 @@ export const KINDS = {
     nameOf: (k: KnowledgeBase) => k.metadata.name,
     columns: knowledgeBaseColumns,
   } satisfies KindInfo<KnowledgeBase>,
+  triggers: {
+    singular: 'trigger',
+    aliases: ['trigger', 'triggers', 'tr'],
+    list: routes.listTriggers,
+    get: routes.getTrigger,
+    remove: routes.deleteTrigger,
+    key: 'name',
+    nameOf: (t: Trigger) => t.metadata.name,
+    columns: triggerColumns,
+  } satisfies KindInfo<Trigger>,
   secrets: {
     singular: 'secret',
     aliases: ['secret', 'secrets'],

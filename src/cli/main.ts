@@ -6,8 +6,10 @@ import { registerApprovals } from './commands/approvals.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCompletion } from './commands/completion.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerDatasets } from './commands/datasets.ts';
 import { registerGet } from './commands/get.ts';
 import { registerGuard, registerPolicy } from './commands/governance.ts';
+import { registerHooks } from './commands/hooks.ts';
 import { registerIdentity } from './commands/identity.ts';
 import { registerKnowledge } from './commands/kb.ts';
 import { registerRun } from './commands/run.ts';
@@ -55,6 +57,8 @@ Examples:
   actl run support-assistant -i "Hi" -f    start a run and stream it live
   actl runs list --status paused           runs waiting for a decision
   actl runs resolve RUN_ID --action approve
+  actl runs feedback RUN_ID --down --correction "..."
+  actl datasets export --format dpo-jsonl --out prefs.jsonl
   actl sessions messages SESSION_ID        a conversation so far`,
     );
   const runtime = createRuntime(program, env, printer, VERSION, cwd, waitForStop);
@@ -81,11 +85,13 @@ Examples:
   registerPolicy(program, runtime);
   registerGuard(program, runtime);
   registerAudit(program, runtime);
+  registerDatasets(program, runtime);
   registerSessions(program, runtime);
   registerSecrets(program, runtime);
   registerSandbox(program, runtime);
   registerTools(program, runtime);
   registerKnowledge(program, runtime);
+  registerHooks(program, runtime);
   registerUsage(program, runtime);
   registerConfig(program, runtime);
   registerCompletion(program, runtime);

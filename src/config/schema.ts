@@ -61,7 +61,25 @@ export const ConfigSchema = z.strictObject({
   bootstrapAdminKey: z.string().min(8, 'the bootstrap admin key needs at least 8 characters').optional(),
   logLevel: z.enum(LOG_LEVELS).default('info'),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
-  demo: z.boolean().default(false).describe('Load the example agents into a fresh store'),
+  demo: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Load the example agents and the security-operations scenario into a fresh store, and start its tool servers',
+    ),
+  openaiBaseUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .describe(
+      'An OpenAI-compatible API (vLLM, Ollama, llama.cpp server, OpenAI...) the demo agents think with, as ModelBackend demo-llm',
+    ),
+  openaiApiKey: z.string().min(1).optional().describe('Its API key (kept as the secret demo-llm-key)'),
+  openaiModel: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .describe('The model to ask for; default: the first the server lists at /models'),
   workers: Flag.default(true).describe(
     'Run workers in this process (serve and up); actl worker runs only workers',
   ),
@@ -88,6 +106,13 @@ export const ConfigSchema = z.strictObject({
     .max(60_000)
     .default(1000)
     .describe('Fallback poll of the run queue'),
+  triggerPollMs: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(1000)
+    .describe('How often workers look for due schedule triggers'),
   approvalWebhookUrl: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .optional()

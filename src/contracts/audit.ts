@@ -22,6 +22,10 @@ export const AUDIT_ACTIONS = [
   'sandbox_exec',
   // A sandbox's attempt to reach the network through the egress proxy, allowed or denied.
   'sandbox_egress',
+  // Feedback on a run given, replaced or withdrawn by a principal (the correction masked).
+  'feedback',
+  // A trigger's fire: a webhook delivery (accepted or refused) or a schedule tick, with its run.
+  'trigger_fire',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -80,6 +80,14 @@ export {
   ProblemSchema,
 } from './errors.ts';
 export {
+  type DatasetExample,
+  type DatasetFormat,
+  type Feedback,
+  type FeedbackWrite,
+  FeedbackWriteSchema,
+  type PreferenceQuery,
+} from './feedback.ts';
+export {
   BUDGET_SCOPES,
   BUDGET_UNITS,
   BUDGET_WINDOWS,
@@ -379,6 +387,7 @@ export {
   type ToolWrite,
   ToolWriteSchema,
 } from './tools.ts';
+export { type HookResult, type Trigger, type TriggerSpec, TriggerSpecSchema } from './triggers.ts';
 export { usageRoutes } from './usage-routes.ts';
 export { VERSION } from './version.ts';
 export {

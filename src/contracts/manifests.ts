@@ -7,6 +7,7 @@ import { ModelBackendManifestSchema } from './model-backends.ts';
 import { PolicyManifestSchema } from './policies.ts';
 import { ToolServerManifestSchema } from './tool-servers.ts';
 import { ToolManifestSchema } from './tools.ts';
+import { TriggerManifestSchema } from './triggers.ts';
 
 /** Kinds `actl apply` and `POST /api/v1/apply` accept today. Later kinds join this list. */
 export const MANIFEST_KINDS = [
@@ -17,6 +18,7 @@ export const MANIFEST_KINDS = [
   'Tool',
   'ToolServer',
   'KnowledgeBase',
+  'Trigger',
 ] as const;
 export type ManifestKind = (typeof MANIFEST_KINDS)[number];
 
@@ -28,6 +30,7 @@ export const MANIFEST_SCHEMAS = {
   Tool: ToolManifestSchema,
   ToolServer: ToolServerManifestSchema,
   KnowledgeBase: KnowledgeBaseManifestSchema,
+  Trigger: TriggerManifestSchema,
 } as const satisfies Record<ManifestKind, z.ZodType>;
 
 export const ManifestSchema = z.discriminatedUnion('kind', [
@@ -38,6 +41,7 @@ export const ManifestSchema = z.discriminatedUnion('kind', [
   ToolManifestSchema,
   ToolServerManifestSchema,
   KnowledgeBaseManifestSchema,
+  TriggerManifestSchema,
 ]);
 export type Manifest = z.infer<typeof ManifestSchema>;
 

@@ -36,7 +36,7 @@ export interface Route<
   etag?: boolean;
   /** The operation answers (always, or when asked) with a `text/event-stream` of run events. */
   eventStream?: 'always' | 'optional';
-  success: { status: 200 | 201 | 204; description: string; schema?: R };
+  success: { status: 200 | 201 | 202 | 204; description: string; schema?: R };
 }
 
 export function defineRoute<

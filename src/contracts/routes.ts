@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { agentRoutes, modelBackendRoutes } from './agent-routes.ts';
 import { approvalRoutes } from './approvals.ts';
 import { auditRoutes } from './audit-routes.ts';
+import { feedbackRoutes } from './feedback-routes.ts';
 import { guardRoutes } from './guard-routes.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { knowledgeRoutes } from './knowledge-routes.ts';
@@ -13,6 +14,7 @@ import { runRoutes } from './run-routes.ts';
 import { sandboxRoutes } from './sandbox-routes.ts';
 import { secretRoutes } from './secret-routes.ts';
 import { toolRoutes } from './tool-routes.ts';
+import { triggerRoutes } from './trigger-routes.ts';
 import { usageRoutes } from './usage-routes.ts';
 
 export const HealthSchema = z.strictObject({ status: z.enum(['ok']) });
@@ -87,6 +89,8 @@ export const routes = {
   ...usageRoutes,
   ...toolRoutes,
   ...knowledgeRoutes,
+  ...feedbackRoutes,
+  ...triggerRoutes,
 } as const;
 
 export type Routes = typeof routes;

@@ -33,6 +33,9 @@ export const LlmNodeSchema = z.strictObject({
   prompt: z.string().min(1).max(100_000).describe('User message; may hold ${...} references'),
   system: z.string().max(100_000).optional(),
   output: z.enum(['text', 'json']).default('text').describe('json: the answer is parsed as JSON'),
+  without_model: TemplateValue.optional().describe(
+    "The node's output when the agent has no model backend, instead of failing the run; say plainly that no model ran. A backend that exists but fails still fails the node",
+  ),
   next: NodeIdSchema.optional(),
 });
 

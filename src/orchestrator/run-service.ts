@@ -62,11 +62,18 @@ export class RunService {
     private readonly telemetry: Telemetry = NO_TELEMETRY,
   ) {}
 
+  /**
+   * Starts a run, or returns the run an earlier start with the same idempotency key began
+   * (`created: false`); the same key with a different request is a CONFLICT. With `keyOnly`, the
+   * key alone identifies the request: a repeat gets the key's run whatever its body (a webhook
+   * re-sending an alert with a new timestamp).
+   */
   async start(
     caller: Caller,
     agent: string,
     request: RunCreate,
     headerKey: string | undefined,
+    options: { keyOnly?: boolean } = {},
   ): Promise<{ run: Run; created: boolean }> {
     const key = request.idempotency_key ?? headerKey;
     if (request.idempotency_key && headerKey && request.idempotency_key !== headerKey) {
@@ -88,15 +95,17 @@ export class RunService {
         input: request.input,
         metadata: request.metadata ?? {},
         idempotencyKey: key ?? null,
-        requestHash: key
-          ? contentHash({
-              agent,
-              version: request.version ?? null,
-              input: request.input,
-              metadata: request.metadata ?? {},
-              session: request.session_id ?? null,
-            })
-          : null,
+        requestHash: !key
+          ? null
+          : options.keyOnly
+            ? contentHash({ key })
+            : contentHash({
+                agent,
+                version: request.version ?? null,
+                input: request.input,
+                metadata: request.metadata ?? {},
+                session: request.session_id ?? null,
+              }),
         createdBy: caller.principal,
         traceId: parent?.traceId ?? newTraceId(),
         parentSpanId: parent?.spanId ?? null,

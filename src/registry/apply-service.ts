@@ -23,6 +23,7 @@ import {
   type ToolServerSpecCheck,
   type ToolSpecCheck,
 } from './tool-service.ts';
+import { checkTriggerAgent, reconcileTrigger, type TriggerRules } from './trigger-service.ts';
 
 export interface ApplyOptions {
   dryRun: boolean;
@@ -45,6 +46,8 @@ const APPLY_PHASE: Record<ManifestKind, 0 | 1> = {
   ModelAlias: 1,
   Tool: 1,
   KnowledgeBase: 0,
+  // After the agents it starts.
+  Trigger: 1,
 };
 
 /** Checks of kinds beyond their schema, each returning the problems under a pointer prefix. */
@@ -53,6 +56,8 @@ export interface ManifestChecks {
   policy?: PolicySpecCheck;
   tool?: ToolSpecCheck;
   toolServer?: ToolServerSpecCheck;
+  /** Triggers' checks and schedules; applying a Trigger without them is an internal error. */
+  trigger?: TriggerRules;
 }
 
 class DryRunRollback extends Error {
@@ -101,7 +106,9 @@ export function validateManifests(documents: readonly unknown[], checks: Manifes
             ? checks.tool(manifest.spec, `${prefix}/spec`)
             : manifest.kind === 'ToolServer' && checks.toolServer
               ? checks.toolServer(manifest.spec, `${prefix}/spec`)
-              : [];
+              : manifest.kind === 'Trigger' && checks.trigger
+                ? checks.trigger.check(manifest.spec, `${prefix}/spec`)
+                : [];
     if (problems.length > 0) {
       errors.push(...problems);
       return;
@@ -142,6 +149,8 @@ async function checkReferences(
       errors.push(...(await checkAliasTargets(stores.modelBackends, manifest.spec, `/items/${index}/spec`)));
     if (manifest.kind === 'Tool')
       errors.push(...(await checkToolReferences(stores.toolServers, manifest.spec, `/items/${index}/spec`)));
+    if (manifest.kind === 'Trigger')
+      errors.push(...(await checkTriggerAgent(stores.agents, manifest.spec, `/items/${index}/spec`)));
   }
   if (errors.length > 0) rejectManifests(errors);
 }
@@ -253,6 +262,16 @@ export class ApplyService {
           manifest,
         );
         return { kind: 'KnowledgeBase', name, action };
+      }
+      case 'Trigger': {
+        const rules = this.checks.trigger;
+        if (!rules) throw new AppError('INTERNAL', 'triggers are not wired into apply');
+        const { action } = await reconcileTrigger(
+          stores,
+          { clock: this.clock, ids: this.ids, rules },
+          manifest,
+        );
+        return { kind: 'Trigger', name, action };
       }
       case 'Policy': {
         const { action, record } = await reconcilePolicy(

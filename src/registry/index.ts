@@ -41,6 +41,9 @@ export type {
   ToolServerRecord,
   ToolServerStore,
   ToolStore,
+  TriggerFireState,
+  TriggerRecord,
+  TriggerStore,
   VersionChanges,
 } from './ports.ts';
 export { type StoredToolServer, toToolResource, toToolServerResource } from './resources.ts';
@@ -50,3 +53,10 @@ export {
   ToolService,
   type ToolSpecCheck,
 } from './tool-service.ts';
+export {
+  checkTriggerAgent,
+  reconcileTrigger,
+  type TriggerRules,
+  TriggerService,
+  toTriggerResource,
+} from './trigger-service.ts';

@@ -8,6 +8,7 @@ import type {
   PolicySpec,
   ToolServerSpec,
   ToolSpec,
+  TriggerSpec,
 } from '../contracts/index.ts';
 
 export interface AgentRecord {
@@ -177,6 +178,25 @@ export interface KnowledgeBaseStore extends SpecStore<KnowledgeBaseSpec> {
   documentCount(id: string): Promise<number>;
 }
 
+export type TriggerRecord = SpecRecord<TriggerSpec>;
+
+/** When a trigger fires next and what its last fire did. */
+export interface TriggerFireState {
+  nextFireAt: Date | null;
+  lastFiredAt: Date | null;
+  lastRunId: string | null;
+  lastError: string | null;
+  fires: number;
+}
+
+/** Triggers within one tenant, with their fire state (kept by the triggers component). */
+export interface TriggerStore extends SpecStore<TriggerSpec> {
+  /** Sets when the trigger next fires (null: never); keeps its last fire and any lease on it. */
+  reschedule(id: string, nextFireAt: Date | null): Promise<void>;
+  /** Fire state by trigger id; a trigger never scheduled nor fired may be missing. */
+  states(ids: readonly string[]): Promise<Map<string, TriggerFireState>>;
+}
+
 export interface RegistryStores {
   agents: AgentStore;
   knowledgeBases: KnowledgeBaseStore;
@@ -185,6 +205,7 @@ export interface RegistryStores {
   policies: PolicyStore;
   tools: ToolStore;
   toolServers: ToolServerStore;
+  triggers: TriggerStore;
 }
 
 /** Runs work in one tenant-scoped transaction: all of it commits, or none. */

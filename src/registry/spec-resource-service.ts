@@ -28,6 +28,8 @@ export interface SpecKindDefinition<S, R> {
   toResource(record: SpecRecord<S>): R;
   /** Checks a write against the tenant's other resources, in the write's transaction. */
   check?(stores: RegistryStores, write: SpecWrite<S>): Promise<void>;
+  /** Runs after a create or a change (not an unchanged write), in its transaction; `previous` is null on create. */
+  afterWrite?(stores: RegistryStores, record: SpecRecord<S>, previous: SpecRecord<S> | null): Promise<void>;
 }
 
 /** Rows read per query when loading every resource of a tenant. */
@@ -138,7 +140,7 @@ export class SpecResourceService<S, R extends { metadata: { name: string } }> {
       tenantId,
       async (stores) => {
         await this.kind.check?.(stores, write);
-        return this.kind.store(stores).insert({
+        const created = await this.kind.store(stores).insert({
           id: this.ids.next(),
           name: write.metadata.name,
           labels: write.metadata.labels ?? {},
@@ -147,6 +149,8 @@ export class SpecResourceService<S, R extends { metadata: { name: string } }> {
           specHash: contentHash(write.spec),
           createdAt: this.clock.now(),
         });
+        await this.kind.afterWrite?.(stores, created, null);
+        return created;
       },
       signal,
     );
@@ -164,15 +168,18 @@ export class SpecResourceService<S, R extends { metadata: { name: string } }> {
       tenantId,
       async (stores) => {
         const store = this.kind.store(stores);
-        if (!(await store.get(name))) throw notFound(this.kind.noun, name);
+        const previous = await store.get(name);
+        if (!previous) throw notFound(this.kind.noun, name);
         await this.kind.check?.(stores, write);
-        return reconcileSpec(
+        const result = await reconcileSpec(
           store,
           { clock: this.clock, ids: this.ids },
           this.kind.noun,
           write,
           options.expectedVersion,
         );
+        if (result.action !== 'unchanged') await this.kind.afterWrite?.(stores, result.record, previous);
+        return result;
       },
       options.signal,
     );

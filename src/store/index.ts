@@ -10,6 +10,7 @@ export {
   type DatabaseOptions,
   openDatabase,
 } from './database.ts';
+export { SqlFeedbackStore } from './feedback-repository.ts';
 export { SqlCredentialLookup, SqlIdentityTransactions, SqlTenantStore } from './identity-repositories.ts';
 export { SqlIngestJobStore } from './knowledge-job-repository.ts';
 export { SqlKnowledgeStore } from './knowledge-repository.ts';
@@ -37,6 +38,7 @@ export { SqlSecretStore } from './secret-repository.ts';
 export { cosine, type SemanticMatch, SqlSemanticCache } from './semantic-cache-repository.ts';
 export { inTenantTransaction, type Tx } from './tenant-scope.ts';
 export { SqlTraceStore, type StoredSpan } from './trace-repository.ts';
+export { SqlScheduleStore } from './trigger-schedule-repository.ts';
 export {
   SqlUsageStore,
   type UsageDimension,

@@ -9,12 +9,14 @@ import { channelsFor } from './run-signals.ts';
 import type { DB } from './schema.ts';
 import { inTenantTransaction } from './tenant-scope.ts';
 import { SqlToolServerStore, SqlToolStore } from './tool-repository.ts';
+import { SqlTriggerStore } from './trigger-repository.ts';
 
 /** RegistryTransactions over one database: each run is one tenant-scoped transaction. */
 export class SqlRegistryTransactions implements RegistryTransactions {
   readonly #policyChannel: string;
   readonly #modelsChannel: string;
   readonly #toolsChannel: string;
+  readonly #triggersChannel: string;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -23,6 +25,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
     this.#policyChannel = channelsFor(schema).policies;
     this.#modelsChannel = channelsFor(schema).models;
     this.#toolsChannel = channelsFor(schema).tools;
+    this.#triggersChannel = channelsFor(schema).triggers;
   }
 
   run<T>(tenantId: string, fn: (stores: RegistryStores) => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -38,6 +41,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
           policies: new SqlPolicyStore(trx, tenantId, this.#policyChannel),
           tools: new SqlToolStore(trx, tenantId, this.#toolsChannel),
           toolServers: new SqlToolServerStore(trx, tenantId, this.#toolsChannel),
+          triggers: new SqlTriggerStore(trx, tenantId, this.#triggersChannel),
         }),
       signal,
     );

@@ -21,6 +21,8 @@ export function channelsFor(schema: string) {
     secrets: `agenticai_${tag}_secrets`,
     /** Payload: a tenant id whose tools or tool servers changed. */
     tools: `agenticai_${tag}_tools`,
+    /** Payload: a tenant id whose triggers changed. */
+    triggers: `agenticai_${tag}_triggers`,
   };
 }
 export type Channels = ReturnType<typeof channelsFor>;

@@ -1,10 +1,12 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { RunFeedbackTable } from './schema-feedback.ts';
 import type {
   KnowledgeChunksTable,
   KnowledgeDocumentsTable,
   KnowledgeJobsTable,
   RunLineageTable,
 } from './schema-knowledge.ts';
+import type { TriggerStateTable } from './schema-triggers.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -337,6 +339,10 @@ export interface DB {
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_jobs: KnowledgeJobsTable;
   run_lineage: RunLineageTable;
+  // Same columns as the other spec-only kinds.
+  triggers: ModelAliasesTable;
+  trigger_state: TriggerStateTable;
+  run_feedback: RunFeedbackTable;
 }
 
 /** Tables whose rows belong to one tenant; each has row-level security keyed by app.tenant_id. */
@@ -366,6 +372,9 @@ export const TENANT_TABLES = [
   'knowledge_chunks',
   'knowledge_jobs',
   'run_lineage',
+  'triggers',
+  'trigger_state',
+  'run_feedback',
 ] as const;
 
 /** The role tenant-scoped transactions switch to; row-level security applies to it. */

@@ -10,7 +10,13 @@ import type { Tx } from './tenant-scope.ts';
 const AnnotationsSchema = z.record(z.string(), z.string());
 
 /** Tables of kinds that are a name, labels, annotations and a spec (same columns, same rules). */
-export type SpecTable = 'model_backends' | 'model_aliases' | 'tools' | 'tool_servers' | 'knowledge_bases';
+export type SpecTable =
+  | 'model_backends'
+  | 'model_aliases'
+  | 'tools'
+  | 'tool_servers'
+  | 'knowledge_bases'
+  | 'triggers';
 
 export interface SpecKind<S> {
   table: SpecTable;

@@ -76,7 +76,15 @@ export function hintsOf(annotations: ToolAnnotations): { destructive: boolean; i
   };
 }
 
-export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | null {
+/**
+ * A registered tool's catalog entry. `discovered` finds a tool server's tool as discovered: a
+ * `type: mcp` tool that leaves out its parameters, description or annotations takes the server's.
+ */
+export function manifestEntry(
+  deps: EntryDeps,
+  manifest: Tool,
+  discovered: (server: string, tool: string) => CatalogEntry | undefined = () => undefined,
+): CatalogEntry | null {
   const { spec, metadata } = manifest;
   if (spec.type === 'builtin') {
     const { builtin, ...fixed } = (spec.config ?? {}) as { builtin: string };
@@ -87,14 +95,18 @@ export function manifestEntry(deps: EntryDeps, manifest: Tool): CatalogEntry | n
   if (spec.type === 'agent') return agentEntry(deps, manifest);
   if (spec.type === 'mcp') {
     const { server, tool } = spec.config as { server: string; tool: string };
-    const annotations = spec.annotations ?? {};
+    const found = discovered(server, tool)?.info;
+    const annotations = spec.annotations ?? found?.annotations ?? {};
     return {
       info: {
         name: metadata.name,
         type: 'mcp',
         source: 'manifest',
-        description: spec.description ?? `${tool} on tool server ${server}`,
-        parameters: toJsonSchema(spec.parameters as Record<string, unknown> | ParameterEntry[] | undefined),
+        description: spec.description ?? found?.description ?? `${tool} on tool server ${server}`,
+        parameters:
+          spec.parameters === undefined && found
+            ? found.parameters
+            : toJsonSchema(spec.parameters as Record<string, unknown> | ParameterEntry[] | undefined),
         annotations,
         labels: metadata.labels,
         version: spec.version ?? null,

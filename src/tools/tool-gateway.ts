@@ -39,6 +39,7 @@ import {
 } from './catalog-entries.ts';
 import { loadOpenApi, type OpenApiDocument } from './http/openapi-operations.ts';
 import { builtinEntry } from './in-process-entries.ts';
+import { NAMESPACE_SEPARATOR } from './mcp/tool-server-manager.ts';
 import { resolveToolRefs } from './resolve-refs.ts';
 
 export type { ToolCallContext, ToolOutcome } from './catalog-entries.ts';
@@ -281,7 +282,9 @@ export class ToolGateway implements ToolInvoker {
           catalog.set(entry.info.name, entry);
         continue;
       }
-      const entry = manifestEntry(this.#options, manifest);
+      const entry = manifestEntry(this.#options, manifest, (server, tool) =>
+        catalog.get(`${server}${NAMESPACE_SEPARATOR}${tool}`),
+      );
       if (entry) catalog.set(entry.info.name, entry);
     }
     return catalog;

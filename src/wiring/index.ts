@@ -1,6 +1,7 @@
 export { writeAdminKey } from './admin-key.ts';
 export { jwtOptions, wireCredentials } from './credentials.ts';
-export { loadDemo } from './demo.ts';
+export { type Demo, startDemo } from './demo.ts';
+export { wireFeedback } from './feedback.ts';
 export { type GatewayWiring, wireGateway } from './gateway.ts';
 export { type GovernanceWiring, wireGovernance } from './governance.ts';
 export { type KnowledgeWiring, wireKnowledge } from './knowledge.ts';
@@ -15,3 +16,4 @@ export { wireSecrets } from './secrets.ts';
 export { type TelemetryWiring, wireTelemetry } from './telemetry.ts';
 export { ToolCallService } from './tool-calls.ts';
 export { type ToolWiring, wireTools } from './tools.ts';
+export { type TriggerWiring, wireTriggers } from './triggers.ts';

@@ -10,6 +10,7 @@ import {
   type RegistryTransactions,
   ToolServerService,
   ToolService,
+  TriggerService,
 } from '../registry/index.ts';
 import { checkWorkflowExpressions } from '../runtime/index.ts';
 import {
@@ -19,6 +20,7 @@ import {
   checkToolSpec,
 } from '../tools/index.ts';
 import { checkPolicySpec } from './policy-check.ts';
+import { triggerRules } from './triggers.ts';
 
 /** The registry's services over one store, each checking what is written to it as `apply` does. */
 export function wireRegistry(
@@ -40,6 +42,7 @@ export function wireRegistry(
     deps.builtins.map((tool) => tool.name),
   );
   const checkToolServer = checkToolServerSpec(deps.config.toolStdioCommands);
+  const rules = triggerRules(clock);
   return {
     agents: new AgentService(transactions, clock, ids, checkSpec),
     modelBackends: new ModelBackendService(transactions, clock, ids),
@@ -47,11 +50,13 @@ export function wireRegistry(
     toolManifests: new ToolService(transactions, clock, ids, checkTool),
     toolServers: new ToolServerService(transactions, clock, ids, checkToolServer),
     policies: new PolicyService(transactions),
+    triggers: new TriggerService(transactions, clock, ids, rules),
     apply: new ApplyService(transactions, clock, ids, {
       agent: checkSpec,
       policy: checkPolicySpec,
       tool: checkTool,
       toolServer: checkToolServer,
+      trigger: rules,
     }),
   };
 }

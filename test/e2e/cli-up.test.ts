@@ -11,7 +11,13 @@ import { z } from 'zod';
 import { type ActlProcess, freePort, runActl, startActl, waitForOk, within } from '../support/cli.ts';
 import { agentManifest } from '../support/platform.ts';
 
-const EXAMPLE_AGENTS = ['incident-report', 'secops-triage', 'support-assistant'];
+const EXAMPLE_AGENTS = [
+  'incident-report',
+  'secops-triage',
+  'support-assistant',
+  'triage-react',
+  'triage-workflow',
+];
 const READY_WITHIN_MS = 60_000;
 const EXIT_WITHIN_MS = 20_000;
 const KEY_PATTERN = /ak_[A-Za-z0-9_-]{16,}/g;
@@ -114,6 +120,26 @@ describe('actl up', { timeout: 180_000 }, () => {
       { cwd: workDir },
     );
     expect(shell.stdout.split('\n').slice(0, 2)).toEqual([up.url, key]);
+
+    // No model is configured: the banner says so, and the scenario's workflow still completes,
+    // its analysis saying plainly that no model ran (a benign source: nothing to approve).
+    expect(stdout).toContain('Model: none configured');
+    const input = JSON.stringify({
+      alert_id: 'A-1',
+      rule: 'vpn-brute-force',
+      summary: 'failed logins',
+      src_ip: '8.8.8.8',
+      dst_ip: '10.20.1.15',
+    });
+    const ran = await runActl(
+      ['run', 'triage-workflow', '--json-input', '--input', input, '--follow', '-o', 'json'],
+      {
+        env: serverEnv(up, key),
+      },
+    );
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('no model analysed this alert');
+    expect(ran.stdout).toMatch(/\\?"block_proposed\\?":\s*false/);
 
     expect(await stop(up)).toBe(0);
   });

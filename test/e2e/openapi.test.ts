@@ -495,6 +495,10 @@ describe('real responses match the published schemas', () => {
     metadata: { name },
     spec: { chunking: { strategy: 'recursive', size, overlap: 50 } },
   });
+  const triggerDoc = (name: string, cron: string) => ({
+    metadata: { name },
+    spec: { type: 'schedule', agent: 'etag-agent', schedule: { cron } },
+  });
   const toolServerDoc = (name: string, seconds = 2) => ({
     apiVersion: 'agenticai.dev/v1alpha1',
     kind: 'ToolServer',
@@ -553,6 +557,14 @@ describe('real responses match the published schemas', () => {
       [routes.createKnowledgeBase, 'POST', '/api/v1/knowledge-bases', kbDoc('etag-kb', 500)],
       [routes.getKnowledgeBase, 'GET', '/api/v1/knowledge-bases/etag-kb'],
       [routes.replaceKnowledgeBase, 'PUT', '/api/v1/knowledge-bases/etag-kb', kbDoc('etag-kb', 600)],
+      [routes.createTrigger, 'POST', '/api/v1/triggers', triggerDoc('etag-trigger', '0 * * * *')],
+      [routes.getTrigger, 'GET', '/api/v1/triggers/etag-trigger'],
+      [
+        routes.replaceTrigger,
+        'PUT',
+        '/api/v1/triggers/etag-trigger',
+        triggerDoc('etag-trigger', '5 * * * *'),
+      ],
     ];
     const covered = new Set(cases.map(([route]) => route.operationId));
     const withBody = allRoutes.filter((route) => route.etag && route.success.status !== 204);

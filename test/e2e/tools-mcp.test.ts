@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page, ToolInfo, ToolInvokeResult, ToolServer } from '../../src/contracts/index.ts';
+import type { Page, Problem, ToolInfo, ToolInvokeResult, ToolServer } from '../../src/contracts/index.ts';
 import { REPO_ROOT, runActl } from '../support/cli.ts';
 import { expectProblem, type SendOptions, sendTo, unique } from '../support/http.ts';
 import { startTestPlatform, type TestPlatform } from '../support/platform.ts';
@@ -96,6 +96,40 @@ describe('MCP tool servers', () => {
     const echo = await send<ToolInfo>('GET', '/api/v1/tools/everything__echo');
     expect(echo.body).toMatchObject({ type: 'mcp', source: 'server', server: 'everything' });
     expect(echo.body.parameters).toMatchObject({ type: 'object' });
+  });
+
+  it('registers one server tool under a name of your own (type: mcp), with the schema the server declares', async () => {
+    const applied = await send('POST', '/api/v1/apply', {
+      body: {
+        items: [
+          {
+            apiVersion: 'agenticai.dev/v1alpha1',
+            kind: 'Tool',
+            metadata: { name: 'say-it' },
+            spec: { type: 'mcp', config: { server: 'everything', tool: 'echo' } },
+          },
+        ],
+      },
+    });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    const [named, discovered] = await Promise.all([
+      send<ToolInfo>('GET', '/api/v1/tools/say-it'),
+      send<ToolInfo>('GET', '/api/v1/tools/everything__echo'),
+    ]);
+    expect(named.body).toMatchObject({
+      name: 'say-it',
+      type: 'mcp',
+      source: 'manifest',
+      server: 'everything',
+    });
+    expect(named.body.parameters).toEqual(discovered.body.parameters);
+    expect(named.body.description).toBe(discovered.body.description);
+    const refused = await send<Problem>('POST', '/api/v1/tools/say-it:invoke', { body: { arguments: {} } });
+    expectProblem(refused, 400, 'INVALID_REQUEST');
+    const reply = await send<ToolInvokeResult>('POST', '/api/v1/tools/say-it:invoke', {
+      body: { arguments: { message: 'under my name' } },
+    });
+    expect(textOf(reply.body)).toContain('under my name');
   });
 
   it('calls a discovered tool, governed and audited, and returns MCP’s result shape', async () => {

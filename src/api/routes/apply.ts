@@ -20,6 +20,8 @@ function writePermission(kind: ManifestKind): Permission {
       return 'tools:write';
     case 'KnowledgeBase':
       return 'knowledge:write';
+    case 'Trigger':
+      return 'triggers:write';
     default:
       return assertNever(kind);
   }

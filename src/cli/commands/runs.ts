@@ -11,6 +11,7 @@ import { CommandExit, EXIT, UsageError } from '../exit-codes.ts';
 import { age, type Column, renderData, renderTable } from '../output.ts';
 import { CAUGHT_UP_QUIET_MS, exitAfterFollow, FIRST_EVENT_QUIET_MS, followRun } from '../run-follow.ts';
 import type { CliRuntime } from '../runtime.ts';
+import { registerRunFeedback } from './feedback.ts';
 import { registerTrace } from './usage.ts';
 
 const tokens = (usage: { input_tokens: number; output_tokens: number }) =>
@@ -87,7 +88,7 @@ function limit(text: string): number {
 export function registerRuns(program: Command, runtime: CliRuntime): void {
   const runs = program
     .command('runs')
-    .description('Runs: list, inspect, trace, cancel, resolve, stream events');
+    .description('Runs: list, inspect, trace, cancel, resolve, stream events, give feedback');
 
   runs
     .command('list')
@@ -154,6 +155,7 @@ export function registerRuns(program: Command, runtime: CliRuntime): void {
     });
 
   registerTrace(runs, runtime);
+  registerRunFeedback(runs, runtime);
 
   runs
     .command('steps')

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { Config, Platform } from '../../main.ts';
 import { UsageError } from '../exit-codes.ts';
@@ -96,10 +96,11 @@ function banner(
       : `Sandboxes: none, code tools are disabled: ${sandbox.reason}`,
     '',
   );
+  if (platform.demo.scenario) lines.push(...scenarioSteps(runtime, platform), '');
   lines.push(
     'Try:',
     '  bin/actl get agents',
-    '  bin/actl describe agent secops-triage',
+    '  bin/actl describe agent triage-workflow',
     '  bin/actl apply -f examples/agents/',
     `  curl -s ${platform.url}/api/v1/openapi.json | head -c 200`,
     '',
@@ -108,6 +109,27 @@ function banner(
     'Stop with Ctrl-C.',
   );
   return lines.join('\n');
+}
+
+/** What to do next with the security-operations scenario: fire an alert, watch, approve, rate. */
+function scenarioSteps(runtime: CliRuntime, platform: Platform): string[] {
+  const secretFile = relative(runtime.cwd, join(platform.config.dataDir, 'siem-webhook.secret'));
+  const model = platform.demo.model;
+  return [
+    'Security-operations copilot (examples/secops/, walkthrough in docs/quickstart.md):',
+    '  1. Fire a sample SIEM alert, signed with the webhook secret (send it twice: still one run):',
+    `       export SIEM_HOOK_SECRET=$(cat ${secretFile})`,
+    '       bin/actl hooks send siem-alert --data @examples/secops/alert.json --secret-env SIEM_HOOK_SECRET',
+    '  2. Watch the run live:        bin/actl runs events RUN_ID --follow',
+    '  3. Approve the firewall block: bin/actl approvals list, then bin/actl approvals approve APPROVAL_ID',
+    '  4. Say how it did:            bin/actl runs feedback RUN_ID --up   (or --down --correction "...")',
+    ...(model
+      ? [`  Model: ${model.name} at ${model.endpoint} (ModelBackend demo-llm); triage-react uses it too.`]
+      : [
+          '  Model: none configured. The workflow says plainly that its analysis ran without a model;',
+          '  set AGENTICAI_OPENAI_BASE_URL (vLLM, Ollama, any OpenAI-compatible API) to use one.',
+        ]),
+  ];
 }
 
 export function registerServer(program: Command, runtime: CliRuntime): void {

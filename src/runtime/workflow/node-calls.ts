@@ -123,6 +123,7 @@ export async function callTool(env: CallEnvironment, site: CallSite, body: ToolC
  */
 export async function callModel(env: CallEnvironment, site: CallSite, body: ModelCallBody): Promise<unknown> {
   const { ctx, model } = env;
+  if (!model && body.without_model !== undefined) return answerWithoutModel(env, site, body);
   if (!model) {
     throw new WorkflowNodeError(site.nodeId, `no model backend configured for llm node ${site.nodeId}`);
   }
@@ -163,6 +164,29 @@ export async function callModel(env: CallEnvironment, site: CallSite, body: Mode
     ctx.recordUsage(result.usage);
     const text = result.message.content ?? '';
     return body.output === 'json' ? parseJsonAnswer(site.nodeId, text) : text;
+  });
+}
+
+/** The agent has no model backend: the node answers with its `without_model` value, and says so. */
+function answerWithoutModel(env: CallEnvironment, site: CallSite, body: ModelCallBody): Promise<unknown> {
+  const { ctx } = env;
+  const backend = env.spec.model.backend;
+  const options = {
+    kind: 'workflow_node',
+    name: site.name,
+    input: { model: null },
+    idempotent: true,
+  } as const;
+  return ctx.step(site.key, options, async () => {
+    const output = resolveFor(site.nodeId, body.without_model, site.scope);
+    await ctx.emit({
+      type: 'step_thought',
+      data: {
+        text: `${site.nodeId}: ran without a model (no model backend "${backend}" is configured); its output is the node's without_model value`,
+        step: site.key,
+      },
+    });
+    return output;
   });
 }
 

@@ -658,6 +658,33 @@ describe('WorkflowRuntime: llm nodes', () => {
     expect(run.modelRequests).toEqual([]);
   });
 
+  it('answers with without_model when no model backend is configured, and says so', async () => {
+    const run = await runWorkflow(
+      {
+        nodes: [
+          {
+            id: 'analyse',
+            type: 'llm',
+            prompt: 'Analyse ${input.ip}',
+            without_model: { verdict: 'unknown', note: 'No model ran for ${input.ip}' },
+          },
+        ],
+      },
+      { model: null, input: { ip: '203.0.113.9' } },
+    );
+    expect(run.ok && run.output).toEqual({ verdict: 'unknown', note: 'No model ran for 203.0.113.9' });
+    expect(run.modelRequests).toEqual([]);
+    expect(run.ctx.eventsOf('step_thought')[0]?.text).toMatch(/^analyse: ran without a model/);
+  });
+
+  it('still calls the model when there is one, whatever without_model says', async () => {
+    const run = await runWorkflow(
+      { nodes: [{ id: 'analyse', type: 'llm', prompt: 'Analyse', without_model: 'skipped' }] },
+      { answers: ['from the model'] },
+    );
+    expect(run.ok && run.output).toBe('from the model');
+  });
+
   it('runs an llm body per map item', async () => {
     const run = await runWorkflow(
       {

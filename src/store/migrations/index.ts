@@ -10,6 +10,8 @@ import * as tools from './0008-tools.ts';
 import * as directApprovals from './0009-direct-approvals.ts';
 import * as telemetry from './0010-telemetry.ts';
 import * as knowledge from './0011-knowledge.ts';
+import * as triggers from './0012-triggers.ts';
+import * as feedback from './0013-feedback.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +26,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009-direct-approvals': directApprovals,
   '0010-telemetry': telemetry,
   '0011-knowledge': knowledge,
+  '0012-triggers': triggers,
+  '0013-feedback': feedback,
 };

@@ -1,0 +1,4 @@
+import { describeFeedbackStoreContract } from './feedback-store.contract.ts';
+import { openDatabase } from './index.ts';
+
+describeFeedbackStoreContract('pglite', () => openDatabase({}));

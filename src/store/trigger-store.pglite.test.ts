@@ -1,0 +1,4 @@
+import { openDatabase } from './index.ts';
+import { describeTriggerStoreContract } from './trigger-store.contract.ts';
+
+describeTriggerStoreContract('pglite', () => openDatabase({}));
