@@ -35,4 +35,21 @@ export {
   NO_TELEMETRY,
   type Telemetry,
 } from './telemetry.ts';
+export {
+  isPlainObject,
+  type MalformedReason,
+  malformedMessage,
+  type PathReference,
+  type PathSegment,
+  parsePathReference,
+  parseTemplateParts,
+  type ReferenceLookup,
+  renderReferences,
+  resolveReferences,
+  stringsIn,
+  type TemplateDialect,
+  type TemplatePart,
+  type WalkResult,
+  walkPath,
+} from './template-paths.ts';
 export { fieldErrorsOf, parseOrThrow, toPointer } from './validation.ts';
