@@ -41,7 +41,7 @@ export interface DemoDeps {
 export interface Demo {
   /** `Kind/name` of each object applied on this start (empty when the store already had them). */
   loaded: string[];
-  /** The scenario runs here: its tool servers are up. */
+  /** The security-operations scenario is loaded here (its tool servers started, unless they failed: see the log). */
   scenario: boolean;
   /** The model the agents think with, or null when none is configured. */
   model: { endpoint: string; name: string } | null;
@@ -64,7 +64,13 @@ export async function startDemo(deps: DemoDeps, tenantId: string, freshStore: bo
     (existing ?? []).some((server) => server.metadata.labels[DEMO_LABEL.key] === DEMO_LABEL.value);
   if (!hasScenario && !deps.config.openaiBaseUrl) return NO_DEMO;
 
-  const servers = hasScenario ? await startDemoToolServers(deps.dataDir, logger) : null;
+  // A demo whose tool servers cannot start still leaves a working platform; the tools say why.
+  const servers = hasScenario
+    ? await startDemoToolServers(deps.dataDir, logger).catch((error: unknown) => {
+        logger.error({ err: error }, 'the demo tool servers did not start: the scenario runs without them');
+        return null;
+      })
+    : null;
   try {
     const model = deps.config.openaiBaseUrl ? await demoModelBackend(deps, tenantId) : null;
     const scenario = readManifestDir(SCENARIO_DIR);
@@ -86,7 +92,7 @@ export async function startDemo(deps: DemoDeps, tenantId: string, freshStore: bo
     logger.info({ objects: loaded.map((item) => `${item.kind}/${item.name}`) }, 'demo objects loaded');
     return {
       loaded: freshStore ? result.items.map((item) => `${item.kind}/${item.name}`) : [],
-      scenario: servers !== null,
+      scenario: hasScenario,
       model: model && { endpoint: model.endpoint, name: model.name },
       close: async () => servers?.close(),
     };
