@@ -81,7 +81,7 @@ export function registerHooks(program: Command, runtime: CliRuntime): void {
 The hook authenticates by the trigger's secret, not by your API key (none is sent).
 
 Examples:
-  actl hooks send siem-alerts --data @examples/secops/sample-alert.json --secret-env SIEM_HOOK_SECRET
+  actl hooks send siem-alert --data @examples/secops/alert.json --secret-env SIEM_HOOK_SECRET
   actl hooks send tickets -d '{"summary":"printer on fire"}' -H "Authorization: Bearer $TICKET_TOKEN"`,
     )
     .action(async (name: string, options: SendOptions) => {
