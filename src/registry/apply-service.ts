@@ -150,7 +150,7 @@ async function checkReferences(
     if (manifest.kind === 'Tool')
       errors.push(...(await checkToolReferences(stores.toolServers, manifest.spec, `/items/${index}/spec`)));
     if (manifest.kind === 'Trigger')
-      errors.push(...(await checkTriggerAgent(stores.agents, manifest.spec, `/items/${index}/spec`)));
+      errors.push(...(await checkTriggerAgent(stores, manifest.spec, `/items/${index}/spec`)));
   }
   if (errors.length > 0) rejectManifests(errors);
 }

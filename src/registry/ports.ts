@@ -197,8 +197,14 @@ export interface TriggerStore extends SpecStore<TriggerSpec> {
   states(ids: readonly string[]): Promise<Map<string, TriggerFireState>>;
 }
 
+/** Whether a principal exists in the tenant (what runs may act as); the identity store answers. */
+export interface PrincipalNames {
+  exists(name: string): Promise<boolean>;
+}
+
 export interface RegistryStores {
   agents: AgentStore;
+  principals: PrincipalNames;
   knowledgeBases: KnowledgeBaseStore;
   modelBackends: ModelBackendStore;
   modelAliases: ModelAliasStore;

@@ -9,7 +9,6 @@ import {
 import { AppError, type Clock, canonicalJson, type IdGenerator } from '../core/index.ts';
 import type { ListQuery, WriteOptions } from './agent-service.ts';
 import type {
-  AgentStore,
   RegistryStores,
   RegistryTransactions,
   TriggerFireState,
@@ -54,10 +53,13 @@ export function toTriggerResource(record: TriggerRecord, state?: TriggerFireStat
  * named). Reads in the caller's transaction, so an agent applied in the same request counts.
  */
 export async function checkTriggerAgent(
-  agents: AgentStore,
+  stores: Pick<RegistryStores, 'agents' | 'principals'>,
   spec: TriggerSpec,
   prefix: string,
 ): Promise<FieldError[]> {
+  const { agents } = stores;
+  if (spec.runAs !== undefined && !(await stores.principals.exists(spec.runAs)))
+    return [{ pointer: `${prefix}/runAs`, detail: `no principal "${spec.runAs}" in this tenant` }];
   const agent = await agents.get(spec.agent);
   if (!agent) return [{ pointer: `${prefix}/agent`, detail: `no agent "${spec.agent}" in this tenant` }];
   if (spec.version !== undefined && !(await agents.getVersion(agent.agent.id, spec.version)))
@@ -113,7 +115,7 @@ export class TriggerService extends SpecResourceService<TriggerSpec, Trigger> {
       check: async (stores, write: SpecWrite<TriggerSpec>) => {
         const problems = [
           ...rules.check(write.spec, '/spec'),
-          ...(await checkTriggerAgent(stores.agents, write.spec, '/spec')),
+          ...(await checkTriggerAgent(stores, write.spec, '/spec')),
         ];
         if (problems.length > 0)
           throw new AppError(

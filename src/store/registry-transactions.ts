@@ -35,6 +35,14 @@ export class SqlRegistryTransactions implements RegistryTransactions {
       (trx) =>
         fn({
           agents: new SqlAgentStore(trx, tenantId),
+          principals: {
+            exists: async (name) =>
+              (await trx
+                .selectFrom('principals')
+                .select('id')
+                .where('name', '=', name)
+                .executeTakeFirst()) !== undefined,
+          },
           knowledgeBases: new SqlKnowledgeBaseStore(trx, tenantId, this.#toolsChannel),
           modelBackends: new SqlModelBackendStore(trx, tenantId, this.#modelsChannel),
           modelAliases: new SqlModelAliasStore(trx, tenantId, this.#modelsChannel),

@@ -78,17 +78,17 @@ export async function startDemo(deps: DemoDeps, tenantId: string, freshStore: bo
       ? [...readManifestDir(join(EXAMPLES_DIR, 'agents')), ...scenario]
       : scenario.filter((manifest) => kindOf(manifest) === 'ToolServer' || (model && isDemoAgent(manifest)));
     if (model) manifests.push(model.manifest);
-    if (freshStore) await seedSecrets(deps, tenantId);
+    if (freshStore) {
+      await seedSecrets(deps, tenantId);
+      await setUpPrincipals(deps, tenantId);
+    }
     const result = await apply.apply(
       tenantId,
       manifests.map((manifest) => adjust(manifest, servers, model?.name)),
       { dryRun: false, draft: false, mayWrite: () => true },
     );
     const loaded = result.items.filter((item) => item.action !== 'unchanged');
-    if (freshStore) {
-      await setUpPrincipals(deps, tenantId);
-      await ingestKnowledge(deps, tenantId);
-    }
+    if (freshStore) await ingestKnowledge(deps, tenantId);
     logger.info({ objects: loaded.map((item) => `${item.kind}/${item.name}`) }, 'demo objects loaded');
     return {
       loaded: freshStore ? result.items.map((item) => `${item.kind}/${item.name}`) : [],

@@ -259,6 +259,25 @@ describe('trigger permissions and validation', () => {
     expect(problem.errors?.map((e) => e.pointer)).toEqual(['/items/0/spec/schedule/cron']);
   });
 
+  it('runs as the principal named by runAs, which must exist', async () => {
+    const missing = await sendTo(t, 'POST', '/api/v1/triggers', {
+      body: webhook('as-nobody', 'triage', { runAs: 'no-such-account' }),
+    });
+    expect(expectProblem(missing, 400, 'INVALID_REQUEST').errors?.map((e) => e.pointer)).toEqual([
+      '/spec/runAs',
+    ]);
+    const account = await sendTo(t, 'POST', '/api/v1/principals', {
+      body: { name: 'siem-bot', kind: 'service_account', roles: ['viewer'] },
+    });
+    expect(account.status, JSON.stringify(account.body)).toBe(201);
+    await createTrigger(webhook('as-bot', 'triage', { runAs: 'siem-bot' }));
+    const reply = await signed('/api/v1/hooks/as-bot', { alert_id: 'B-1', src_ip: '198.51.100.7', at: 2 });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+    const run = RunSchema.parse((await sendTo(t, 'GET', `/api/v1/runs/${reply.body.run_id}`)).body);
+    expect(run.created_by).toBe('siem-bot');
+    expect(run.metadata).toEqual({ trigger: 'as-bot' });
+  });
+
   it('points at an agent that does not exist and at a malformed reference', async () => {
     const noAgent = await sendTo(t, 'POST', '/api/v1/triggers', { body: webhook('orphan', 'nobody') });
     expect(expectProblem(noAgent, 400, 'INVALID_REQUEST').errors?.map((e) => e.pointer)).toEqual([
