@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { canonicalJson, contentHash } from './canonical-json.ts';
 import { decodeCursor, encodeCursor, NameCursorSchema } from './cursor.ts';
 import { AppError } from './errors.ts';
+import { newestWithinTokens } from './history-budget.ts';
 import { parseOrThrow, toPointer } from './validation.ts';
 
 describe('canonical JSON', () => {
@@ -46,5 +47,25 @@ describe('cursors', () => {
   it('rejects a forged or garbled cursor as invalid input', () => {
     expect(() => decodeCursor('not-base64-json', NameCursorSchema)).toThrow(/cursor/);
     expect(() => decodeCursor(encodeCursor({ id: 'x' }), NameCursorSchema)).toThrow(AppError);
+  });
+});
+
+describe('newestWithinTokens', () => {
+  const messages = [
+    { role: 'user', content: 'aaaaaaaa' },
+    { role: 'assistant', content: 'bbbb' },
+    { role: 'user', content: 'cccc' },
+  ];
+
+  it('keeps the newest messages that fit at 4 characters a token, oldest first', () => {
+    expect(newestWithinTokens(messages, 2).map((m) => m.content)).toEqual(['bbbb', 'cccc']);
+    expect(newestWithinTokens(messages, 1).map((m) => m.content)).toEqual(['cccc']);
+  });
+
+  it('stops at the first message that does not fit, and keeps all without a budget', () => {
+    expect(newestWithinTokens([{ content: 'x'.repeat(9) }, { content: 'yyyy' }], 3)).toEqual([
+      { content: 'yyyy' },
+    ]);
+    expect(newestWithinTokens(messages, undefined)).toEqual(messages);
   });
 });

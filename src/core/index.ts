@@ -24,6 +24,7 @@ export {
   isAppError,
   notFound,
 } from './errors.ts';
+export { newestWithinTokens } from './history-budget.ts';
 export { type IdGenerator, uuidv7Ids } from './ids.ts';
 export { PACKAGE_ROOT } from './package-root.ts';
 export {

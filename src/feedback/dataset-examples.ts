@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChatMessageInputSchema, type DatasetExample, type DatasetFormat } from '../contracts/index.ts';
-import { assertNever } from '../core/index.ts';
+import { assertNever, newestWithinTokens } from '../core/index.ts';
 import type { DatasetSource, HistoryMessage } from './ports.ts';
 
 /** One chat message of a prompt or an answer. */
@@ -75,15 +75,7 @@ export function historyTurns(messages: readonly HistoryMessage[], maxTokens: num
   const turns = messages.flatMap((m) =>
     isRole(m.role) ? [{ role: m.role, content: textOf(m.content) }] : [],
   );
-  if (maxTokens === undefined) return turns;
-  let budget = maxTokens * 4;
-  const kept: ChatTurn[] = [];
-  for (const turn of turns.reverse()) {
-    budget -= turn.content.length;
-    if (budget < 0) break;
-    kept.unshift(turn);
-  }
-  return kept;
+  return newestWithinTokens(turns, maxTokens);
 }
 
 /** The prompt of a run: system prompt, history, input. */

@@ -1,3 +1,4 @@
+import { newestWithinTokens } from '../core/index.ts';
 import type { ChatMessage } from '../runtime/index.ts';
 
 /** A run input or output as one message's text (the last user message of a chat input). */
@@ -17,15 +18,8 @@ export function historyOf(
   messages: Array<{ role: string; content: unknown }>,
   maxTokens: number | undefined,
 ): ChatMessage[] {
-  const history = messages.map((m) => ({ role: m.role as ChatMessage['role'], content: textOf(m.content) }));
-  if (maxTokens === undefined) return history;
-  // Rough budget (4 characters a token): keep the newest messages that fit.
-  let budget = maxTokens * 4;
-  const kept: ChatMessage[] = [];
-  for (const message of history.reverse()) {
-    budget -= message.content?.length ?? 0;
-    if (budget < 0) break;
-    kept.unshift(message);
-  }
-  return kept;
+  return newestWithinTokens(
+    messages.map((m) => ({ role: m.role as ChatMessage['role'], content: textOf(m.content) })),
+    maxTokens,
+  );
 }
