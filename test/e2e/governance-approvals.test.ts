@@ -444,6 +444,9 @@ describe('policy decisions in react runs', () => {
       }),
       echoFlow('wf'),
     ]);
+    // Quota minutes are clock minutes: start the three calls where they cannot straddle two.
+    const toNextMinute = 60_000 - (Date.now() % 60_000);
+    if (toNextMinute < 30_000) await new Promise((resolve) => setTimeout(resolve, toNextMinute + 250));
     const outcomes: string[] = [];
     for (let i = 0; i < 3; i++) {
       const run = await startRun(t, 'wf', { input: `call ${i}` }, { apiKey: admin });
@@ -452,5 +455,5 @@ describe('policy decisions in react runs', () => {
       if (done.status === 'failed') expect(done.error?.message).toContain('quota/quotas/echo-rate');
     }
     expect(outcomes).toEqual(['completed:', 'completed:', 'failed:denied']);
-  });
+  }, 120_000);
 });
