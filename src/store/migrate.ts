@@ -15,9 +15,9 @@ function migratorFor(db: Kysely<DB>, schema: string): Migrator {
 export async function migrateToLatest(db: Kysely<DB>, schema: string): Promise<string[]> {
   let result: MigrationResultSet = await migratorFor(db, schema).migrateToLatest();
   // Kysely looks for its migration table by listing every schema's tables; a schema another
-  // install drops meanwhile fails that listing ("schema … does not exist", 3F000). Nothing was
-  // applied: look again.
-  for (let attempt = 0; attempt < 3 && droppedMeanwhile(result.error, schema); attempt++) {
+  // install drops meanwhile fails that listing ("schema … does not exist", 3F000, or "relation
+  // other.t does not exist", 42P01, from pg_get_serial_sequence). Nothing was applied: look again.
+  for (let attempt = 0; attempt < 5 && droppedMeanwhile(result.error, schema); attempt++) {
     result = await migratorFor(db, schema).migrateToLatest();
   }
   if (result.error) {
@@ -64,7 +64,12 @@ async function grantTenantRole(db: Kysely<DB>, schema: string): Promise<void> {
   });
 }
 
+/** Codes Postgres answers when a schema (3F000) or a table in it (42P01) vanished under a query. */
+const VANISHED = new Set(['3F000', '42P01']);
+
 function droppedMeanwhile(error: unknown, ours: string): boolean {
-  if (!error || typeof error !== 'object' || (error as { code?: unknown }).code !== '3F000') return false;
-  return !String((error as { message?: unknown }).message).includes(`"${ours}"`);
+  if (!error || typeof error !== 'object') return false;
+  if (!VANISHED.has(String((error as { code?: unknown }).code))) return false;
+  const message = String((error as { message?: unknown }).message);
+  return !message.includes(`"${ours}"`) && !message.includes(`"${ours}.`);
 }
