@@ -23,11 +23,13 @@
  *   npx tsx bench/knowledge.ts --strategy=recursive           # recursive | sentence | markdown-headings
  *   npx tsx bench/knowledge.ts --url=http://127.0.0.1:7070    # a server already running (e.g. actl serve
  *                                                             # on PostgreSQL) whose admin key is BENCH_KEY;
- *                                                             # it must not hold bases "eval" or "scale"
+ *                                                             # bases "eval" and "scale" it holds are reused
+ *   npx tsx bench/knowledge.ts --data-dir=/var/tmp/kb         # keep actl up's data directory; a later run
+ *                                                             # with it reuses the bases (no re-ingestion)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DocumentInput, SearchMode } from './knowledge/client.ts';
@@ -60,6 +62,7 @@ const CORPUS_BATCH = 50;
 const FILLER_BATCH = 100;
 const TOP_K = 10;
 const EXTERNAL_URL = arg('url', '');
+const KEPT_DATA_DIR = arg('data-dir', '');
 
 const CONFIGURATIONS: ReadonlyArray<{ label: string; mode: SearchMode; rerank: boolean }> = [
   { label: 'sparse', mode: 'sparse', rerank: false },
@@ -150,6 +153,17 @@ async function ingest(
   return result;
 }
 
+/** Chunks of a base that already holds some (kept from an earlier run); null when it must be built. */
+async function reused(client: KnowledgeClient, base: string): Promise<number | null> {
+  try {
+    const counts = await client.counts(base);
+    return counts && counts.chunks > 0 ? counts.chunks : null;
+  } catch (error) {
+    if (error instanceof KnowledgeApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
 function inBatches<T>(items: readonly T[], size: number): () => T[] | undefined {
   let at = 0;
   return () => {
@@ -230,7 +244,8 @@ async function timeSearches(
 const abort = new AbortController();
 // Every fetch adds an abort listener to this one signal (freed only when the request is collected).
 setMaxListeners(0, abort.signal);
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-knowledge-'));
+const dataDir = KEPT_DATA_DIR || mkdtempSync(join(tmpdir(), 'bench-knowledge-'));
+if (KEPT_DATA_DIR) mkdirSync(KEPT_DATA_DIR, { recursive: true });
 const port = EXTERNAL_URL ? 0 : await freePort();
 const server = EXTERNAL_URL ? undefined : startServer(dataDir, port);
 const url = EXTERNAL_URL || `http://127.0.0.1:${port}`;
@@ -250,8 +265,13 @@ try {
     `corpus: ${corpus.length} documents, ${queries.length} queries; ${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, Node ${process.version}\n`,
   );
 
-  await client.createBase('eval', STRATEGY);
-  const ingestion = [await ingest(client, 'eval', inBatches(corpus.map(asInput), CORPUS_BATCH))];
+  const ingestion: IngestionResult[] = [];
+  let evalChunks = await reused(client, 'eval');
+  if (evalChunks === null) {
+    await client.createBase('eval', STRATEGY);
+    ingestion.push(await ingest(client, 'eval', inBatches(corpus.map(asInput), CORPUS_BATCH)));
+    evalChunks = ingestion[0]?.chunks ?? 0;
+  } else console.log(`Reusing base "eval" (${evalChunks} chunks) from ${dataDir}\n`);
   const evalQuality = await quality(client, 'eval');
   console.log(`Retrieval quality, base "eval" (top ${TOP_K}; recall@5)\n`);
   console.log(qualityTable(evalQuality, 'recall', SLICES));
@@ -268,30 +288,34 @@ try {
   let scaleQuality: QualityResult[] = [];
   const latency: LatencyResult[] = [];
   if (TARGET_CHUNKS > 0) {
-    await client.createBase('scale', STRATEGY);
-    const scaleCorpus = await ingest(client, 'scale', inBatches(corpus.map(asInput), CORPUS_BATCH));
-    const filler = new FillerGenerator(corpus);
-    let index = 0;
-    const fillerIngestion = await ingest(
-      client,
-      'scale',
-      () => Array.from({ length: FILLER_BATCH }, () => filler.document(index++)),
-      TARGET_CHUNKS - scaleCorpus.chunks,
-    );
-    ingestion.push(
-      { ...scaleCorpus, base: 'scale (corpus)' },
-      { ...fillerIngestion, base: 'scale (filler)' },
-    );
+    let scaleChunks = await reused(client, 'scale');
+    if (scaleChunks === null) {
+      await client.createBase('scale', STRATEGY);
+      const scaleCorpus = await ingest(client, 'scale', inBatches(corpus.map(asInput), CORPUS_BATCH));
+      const filler = new FillerGenerator(corpus);
+      let index = 0;
+      const fillerIngestion = await ingest(
+        client,
+        'scale',
+        () => Array.from({ length: FILLER_BATCH }, () => filler.document(index++)),
+        TARGET_CHUNKS - scaleCorpus.chunks,
+      );
+      ingestion.push(
+        { ...scaleCorpus, base: 'scale (corpus)' },
+        { ...fillerIngestion, base: 'scale (filler)' },
+      );
+      scaleChunks = scaleCorpus.chunks + fillerIngestion.chunks;
+    } else console.log(`Reusing base "scale" (${scaleChunks} chunks) from ${dataDir}\n`);
     const counts = await client.counts('scale').catch(() => null);
     console.log(
       `\nIngestion${counts ? ` (base "scale" reports ${counts.documents} documents, ${counts.chunks} chunks)` : ''}\n`,
     );
-    console.log(ingestionTable(ingestion));
+    console.log(ingestion.length > 0 ? ingestionTable(ingestion) : '(none: both bases reused)');
 
     // The quality pass over "scale" doubles as its warm-up.
     scaleQuality = await quality(client, 'scale');
     console.log(
-      `\nQuality with ${scaleCorpus.chunks + fillerIngestion.chunks} chunks (informational: the filler reuses corpus sentences with other numbers, so some of it reads like a stale copy of an answer)\n`,
+      `\nQuality with ${scaleChunks} chunks (informational: the filler reuses corpus sentences with other numbers, so some of it reads like a stale copy of an answer)\n`,
     );
     console.log(scaleQualityTable(evalQuality, scaleQuality));
 
@@ -326,7 +350,7 @@ try {
         });
       }
     console.log(
-      `\nSearch latency, ms (client-measured, ${texts.length} searches per cell; eval = ${ingestion[0]?.chunks} chunks, scale = ${scaleCorpus.chunks + fillerIngestion.chunks} chunks)\n`,
+      `\nSearch latency, ms (client-measured, ${texts.length} searches per cell; eval = ${evalChunks} chunks, scale = ${scaleChunks} chunks)\n`,
     );
     console.log(latencyTable(latency, TARGET_P95_MS));
   } else {
@@ -360,5 +384,5 @@ try {
   console.log('\nWrote bench/knowledge/results.json');
 } finally {
   if (server) await stopServer(server);
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!KEPT_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
 }

@@ -23,3 +23,4 @@ export type {
   StoredDocument,
   Viewer,
 } from './ports.ts';
+export { retrievingTerms, type TermStatistics } from './retrieval.ts';

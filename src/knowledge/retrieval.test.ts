@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ChunkHit } from './ports.ts';
-import { fuseByRank, lexicalRescore, queryTerms, RRF_K } from './retrieval.ts';
+import {
+  ALWAYS_RETRIEVING_CHUNKS,
+  COMMON_TERM_SHARE,
+  fuseByRank,
+  lexicalRescore,
+  queryTerms,
+  RRF_K,
+  retrievingTerms,
+} from './retrieval.ts';
 
 const hit = (chunkId: string, tokens: string, score = 1): ChunkHit => ({
   chunkId,
@@ -50,5 +58,46 @@ describe('lexicalRescore', () => {
     const ranked = lexicalRescore(tokens, tokens, fused, (entry) => entry.tokens.split(' '));
     expect(ranked.map((entry) => entry.hit.chunkId)).toEqual(['ordered', 'full', 'partial']);
     expect(ranked[0]?.rerank).toBeGreaterThan(ranked[1]?.rerank ?? 0);
+  });
+});
+
+describe('retrievingTerms', () => {
+  const statistics = (holding: Record<string, number>, chunks = 100_000) => ({
+    chunks,
+    holding: new Map(Object.entries(holding)),
+  });
+
+  it('leaves out the terms in 1 % of the base or more, and keeps the rare ones, rarest first', () => {
+    const chosen = retrievingTerms(
+      ['security', 'incident', 'madrid', 'checkout', 'walrus'],
+      statistics({ security: 30_000, incident: 1_000, madrid: 400, checkout: 100, walrus: 999 }),
+    );
+    expect(chosen).toEqual(['checkout', 'madrid', 'walrus']);
+    expect(1_000 / 100_000).toBe(COMMON_TERM_SHARE);
+  });
+
+  it('judges a term by the base it searches: common in a small base is rare in a large one', () => {
+    expect(retrievingTerms(['vpn'], statistics({ vpn: 60 }, 2_000))).toEqual([]);
+    expect(retrievingTerms(['vpn'], statistics({ vpn: 60 }, 100_000))).toEqual(['vpn']);
+  });
+
+  it('lets a term in only a few chunks retrieve even where that is most of a tiny base', () => {
+    expect(retrievingTerms(['credential'], statistics({ credential: 1 }, 1))).toEqual(['credential']);
+    expect(
+      retrievingTerms(['vpn'], statistics({ vpn: ALWAYS_RETRIEVING_CHUNKS }, ALWAYS_RETRIEVING_CHUNKS)),
+    ).toEqual(['vpn']);
+  });
+
+  it('puts a term the base does not hold first: it costs nothing to look up', () => {
+    expect(retrievingTerms(['checkout', 'inc_2024_0317'], statistics({ checkout: 10 }))).toEqual([
+      'inc_2024_0317',
+      'checkout',
+    ]);
+  });
+
+  it('retrieves with every term when there are no statistics or no chunks, and with none when all are common', () => {
+    expect(retrievingTerms(['a', 'b'], null)).toEqual(['a', 'b']);
+    expect(retrievingTerms(['a', 'b'], statistics({}, 0))).toEqual(['a', 'b']);
+    expect(retrievingTerms(['a', 'b'], statistics({ a: 50_000, b: 1_000 }))).toEqual([]);
   });
 });

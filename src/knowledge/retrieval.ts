@@ -73,3 +73,31 @@ export function lexicalRescore(
   }
   return hits.sort((a, b) => (b.rerank ?? 0) - (a.rerank ?? 0) || b.fused - a.fused);
 }
+
+/** How many chunks of one base hold each of a query's terms. */
+export interface TermStatistics {
+  /** Chunks in the base. */
+  chunks: number;
+  /** Chunks holding each term; a term not listed is in none. */
+  holding: ReadonlyMap<string, number>;
+}
+
+/** A term in at least this share of a base's chunks only ranks; it retrieves only when no rarer term does. */
+export const COMMON_TERM_SHARE = 0.01;
+/** A term in at most this many chunks always retrieves: they are cheap to rank, and in a small base 1 % is a handful. */
+export const ALWAYS_RETRIEVING_CHUNKS = 50;
+
+/**
+ * The query terms whose matches the sparse search ranks: those in under `COMMON_TERM_SHARE` of
+ * the base's chunks or in at most `ALWAYS_RETRIEVING_CHUNKS`, rarest first. A rare term says the
+ * most about a chunk, and ranking costs per candidate, so a query's common words ("security
+ * incident") rank the candidates but do not fetch a third of the base. Without statistics every
+ * term retrieves.
+ */
+export function retrievingTerms(terms: readonly string[], statistics: TermStatistics | null): string[] {
+  if (!statistics || statistics.chunks <= 0) return [...terms];
+  const holding = (term: string) => statistics.holding.get(term) ?? 0;
+  const rare = (term: string) =>
+    holding(term) <= ALWAYS_RETRIEVING_CHUNKS || holding(term) / statistics.chunks < COMMON_TERM_SHARE;
+  return [...terms].filter(rare).sort((a, b) => holding(a) - holding(b));
+}

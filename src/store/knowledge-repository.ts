@@ -11,10 +11,10 @@ import type {
 } from '../knowledge/index.ts';
 import { writeJson } from './json-columns.ts';
 import {
-  COMMON_TERM_SHARE,
-  commonTerms,
+  baseChunks,
   denseExact,
   denseHnsw,
+  denseScan,
   HNSW_MAX_DIMENSIONS,
   sparse,
   toHit,
@@ -49,8 +49,8 @@ const toDocument = (row: DocumentRow): StoredDocument => ({
 
 /** Rows per insert statement: keeps a statement's parameters well under PostgreSQL's 65,535. */
 const CHUNK_BATCH = 500;
-/** How long the common-term statistics are reused. */
-const COMMON_TERMS_TTL_MS = 60_000;
+/** A base of at most this many chunks is searched exactly, not through the shared HNSW index. */
+export const EXACT_SCAN_MAX_CHUNKS = 5_000;
 /** Chunks written before the statistics are refreshed: at least this many, and a tenth of the table. */
 const ANALYZE_AFTER_CHUNKS = 1_000;
 
@@ -63,15 +63,19 @@ const ANALYZE_AFTER_CHUNKS = 1_000;
 export class SqlKnowledgeStore implements KnowledgeStore {
   #vector: Promise<boolean> | undefined;
   readonly #indexed = new Set<number>([256]);
-  #common: { terms: Promise<Set<string>>; at: number } | undefined;
   /** Chunks written since the last ANALYZE, and the table's size then. */
   #written = 0;
   #analyzedRows = 0;
   #analyzing: Promise<void> | undefined;
 
+  /**
+   * `exactScanMaxChunks`: a base of at most this many chunks is searched exactly rather than
+   * through the HNSW index every base shares (default `EXACT_SCAN_MAX_CHUNKS`).
+   */
   constructor(
     private readonly db: Kysely<DB>,
     private readonly ids: IdGenerator,
+    private readonly exactScanMaxChunks = EXACT_SCAN_MAX_CHUNKS,
   ) {}
 
   async denseIndex(): Promise<'hnsw' | 'exact'> {
@@ -273,8 +277,13 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     const rows = await inTenantTransaction(
       this.db,
       tenantId,
-      (trx) =>
-        hnsw ? denseHnsw(trx, tenantId, query, embedding) : denseExact(trx, tenantId, query, embedding),
+      async (trx) => {
+        if (!hnsw) return denseExact(trx, tenantId, query, embedding);
+        const small = (await baseChunks(trx, tenantId, query.kbId)) <= this.exactScanMaxChunks;
+        return small
+          ? denseScan(trx, tenantId, query, embedding)
+          : denseHnsw(trx, tenantId, query, embedding);
+      },
       signal,
     );
     // A chunk at a right angle (or beyond) to the query shares nothing with it: not a hit.
@@ -287,9 +296,8 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     tokens: readonly string[],
     signal?: AbortSignal,
   ): Promise<ChunkHit[]> {
-    const common = await this.#commonTerms();
     signal?.throwIfAborted();
-    const rows = await sparse(this.db, tenantId, query, tokens, common);
+    const rows = await sparse(this.db, tenantId, query, tokens);
     return rows.map(toHit);
   }
 
@@ -316,19 +324,10 @@ export class SqlKnowledgeStore implements KnowledgeStore {
     );
   }
 
-  #commonTerms(): Promise<Set<string>> {
-    const now = Date.now();
-    if (!this.#common || now - this.#common.at > COMMON_TERMS_TTL_MS) {
-      const terms = commonTerms(this.db, COMMON_TERM_SHARE).catch(() => new Set<string>());
-      this.#common = { terms, at: now };
-    }
-    return this.#common.terms;
-  }
-
   /**
    * Refreshes the planner's statistics once enough chunks were written: PGlite has no autovacuum,
-   * and without them the planner scans a base's every chunk instead of using the HNSW index, and
-   * the full-text search cannot tell common terms from rare ones. One at a time, off the caller's path.
+   * and without them the planner scans a base's every chunk instead of using the HNSW index. One
+   * at a time, off the caller's path.
    */
   #maybeAnalyze(): void {
     if (this.#analyzing || this.#written < Math.max(ANALYZE_AFTER_CHUNKS, this.#analyzedRows / 10)) return;
@@ -341,7 +340,6 @@ export class SqlKnowledgeStore implements KnowledgeStore {
         this.db,
       );
       this.#analyzedRows = Number(rows[0]?.rows ?? 0);
-      this.#common = undefined;
     })()
       .catch(() => undefined)
       .finally(() => {

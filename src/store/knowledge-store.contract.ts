@@ -9,6 +9,7 @@ import {
   SqlRegistryTransactions,
   SqlTenantStore,
 } from './index.ts';
+import { termStatistics } from './knowledge-search-sql.ts';
 
 const DIMS = 256;
 
@@ -145,23 +146,33 @@ export function describeKnowledgeStoreContract(
         chunk(0, 'zebra incident public summary', vector(100, 0.5)),
       ]);
       const viewer = { groups: [], clearance: 2 };
-      const dense = await store.denseSearch(tenant, scan({ viewer }), vector(100));
-      expect(dense.map((hit) => hit.documentKey)).toEqual(['public']);
       const sparse = await store.sparseSearch(tenant, scan({ viewer }), ['zebra']);
       expect(sparse.map((hit) => hit.documentKey)).toEqual(['public']);
-      const member = await store.denseSearch(
-        tenant,
-        scan({ viewer: { groups: ['ir-team'], clearance: 2 } }),
-        vector(100),
-      );
-      expect(member.map((hit) => hit.documentKey)).toEqual(['ir-only', 'public']);
-      const cleared = await store.denseSearch(
-        tenant,
-        scan({ viewer: { groups: [], clearance: 3 } }),
-        vector(100),
-      );
-      expect(cleared).toHaveLength(5);
-      expect(cleared.every((hit) => hit.documentKey.startsWith('secret-'))).toBe(true);
+      // A small base is scanned exactly; `indexed` searches it as a large one, through the index.
+      const indexed = new SqlKnowledgeStore(database.db, uuidv7Ids, 0);
+      for (const searcher of [store, indexed]) {
+        const dense = await searcher.denseSearch(tenant, scan({ viewer }), vector(100));
+        expect(dense.map((hit) => hit.documentKey)).toEqual(['public']);
+        const member = await searcher.denseSearch(
+          tenant,
+          scan({ viewer: { groups: ['ir-team'], clearance: 2 } }),
+          vector(100),
+        );
+        expect(member.map((hit) => hit.documentKey)).toEqual(['ir-only', 'public']);
+        expect(member[0]?.score).toBeCloseTo(1 / Math.hypot(1, 0.2), 4);
+        const cleared = await searcher.denseSearch(
+          tenant,
+          scan({ viewer: { groups: [], clearance: 3 } }),
+          vector(100),
+        );
+        expect(cleared.map((hit) => hit.documentKey)).toEqual([
+          'secret-0',
+          'secret-1',
+          'secret-2',
+          'secret-3',
+          'secret-4',
+        ]);
+      }
       const listed = await store.listDocuments(tenant, kbId, viewer, { limit: 100 });
       expect(listed.map((d) => d.key).sort()).toEqual(['public', 'runbook']);
     });
@@ -202,6 +213,57 @@ export function describeKnowledgeStoreContract(
       expect((await store.sparseSearch(other, probe, ['okapi'])).map((hit) => hit.documentKey)).toEqual([
         'foreign',
       ]);
+    });
+
+    it('counts each base’s terms as chunks come and go, and retrieves with the base’s rare terms', async () => {
+      const owner = `t-${uuidv7Ids.next()}`;
+      const base = await tenantWithBase(owner);
+      const counts = async (terms: string[]) => {
+        const stats = await termStatistics(database.db, owner, base.id, terms);
+        return {
+          chunks: stats.chunks,
+          ...Object.fromEntries(terms.map((t) => [t, stats.holding.get(t) ?? 0])),
+        };
+      };
+      const texts = Array.from({ length: 300 }, (_, i) =>
+        i < 2 ? `alpha beta note ${i}` : `alpha filler ${i}`,
+      );
+      await store.putDocument(
+        owner,
+        base.id,
+        document('bulk'),
+        texts.map((text, i) => chunk(i, text, vector(i))),
+      );
+      await store.putDocument(owner, base.id, document('extra'), [chunk(0, 'beta gamma', vector(1))]);
+      expect(await counts(['alpha', 'beta', 'gamma'])).toEqual({
+        chunks: 301,
+        alpha: 300,
+        beta: 3,
+        gamma: 1,
+      });
+      // "alpha" is in nearly every chunk of this base, so only "beta" retrieves: chunks holding
+      // "alpha" alone do not pad the answer, though "alpha" still ranks.
+      const hits = await store.sparseSearch(owner, scan({ kbId: base.id, limit: 10 }), ['alpha', 'beta']);
+      expect(hits.map((hit) => hit.text)).toEqual(['alpha beta note 0', 'alpha beta note 1', 'beta gamma']);
+      // A query of the common term alone still finds it (every term retrieves when none is rare).
+      expect(await store.sparseSearch(owner, scan({ kbId: base.id, limit: 10 }), ['alpha'])).toHaveLength(10);
+
+      // Replacing, deleting and re-labelling a document keep the counts; the other base is apart.
+      await store.putDocument(owner, base.id, document('bulk', { contentHash: 'h2' }), [
+        chunk(0, 'alpha delta', vector(3)),
+      ]);
+      expect(await counts(['alpha', 'beta', 'delta'])).toEqual({ chunks: 2, alpha: 1, beta: 1, delta: 1 });
+      await store.updateDocumentAccess(owner, (await store.findDocument(owner, base.id, 'extra'))?.id ?? '', {
+        metadata: {},
+        accessGroup: 'everyone',
+        sensitivity: 1,
+        source: null,
+      });
+      expect(await store.deleteDocument(owner, base.id, 'extra')).toBe(true);
+      expect(await counts(['alpha', 'beta', 'gamma'])).toEqual({ chunks: 1, alpha: 1, beta: 0, gamma: 0 });
+      expect(
+        (await termStatistics(database.db, tenant, kbId, ['alpha'])).holding.get('alpha'),
+      ).toBeUndefined();
     });
 
     it('lets exactly one of two concurrent claims take a job, and a lost lease stops progress', async () => {

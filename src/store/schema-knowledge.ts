@@ -62,6 +62,14 @@ export interface KnowledgeJobsTable {
   lease_expires_at: NullableTimestamp;
 }
 
+/** Per base: how many chunks hold each term; the empty term counts the base's chunks (triggers keep it). */
+export interface KnowledgeTermsTable {
+  tenant_id: string;
+  kb_id: string;
+  term: string;
+  chunks: number;
+}
+
 export interface RunLineageTable {
   id: string;
   tenant_id: string;

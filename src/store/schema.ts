@@ -4,6 +4,7 @@ import type {
   KnowledgeChunksTable,
   KnowledgeDocumentsTable,
   KnowledgeJobsTable,
+  KnowledgeTermsTable,
   RunLineageTable,
 } from './schema-knowledge.ts';
 import type { TriggerStateTable } from './schema-triggers.ts';
@@ -337,6 +338,7 @@ export interface DB {
   knowledge_bases: ModelAliasesTable;
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
+  knowledge_terms: KnowledgeTermsTable;
   knowledge_jobs: KnowledgeJobsTable;
   run_lineage: RunLineageTable;
   // Same columns as the other spec-only kinds.
@@ -370,6 +372,7 @@ export const TENANT_TABLES = [
   'knowledge_bases',
   'knowledge_documents',
   'knowledge_chunks',
+  'knowledge_terms',
   'knowledge_jobs',
   'run_lineage',
   'triggers',

@@ -12,6 +12,7 @@ import * as telemetry from './0010-telemetry.ts';
 import * as knowledge from './0011-knowledge.ts';
 import * as triggers from './0012-triggers.ts';
 import * as feedback from './0013-feedback.ts';
+import * as knowledgeTerms from './0014-knowledge-terms.ts';
 
 /** Forward-only migrations in order. Never edit a released one; add the next. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011-knowledge': knowledge,
   '0012-triggers': triggers,
   '0013-feedback': feedback,
+  '0014-knowledge-terms': knowledgeTerms,
 };
