@@ -55,20 +55,34 @@ export function lexicalRescore(
   tokensOf: (hit: ChunkHit) => readonly string[],
 ): FusedHit[] {
   const weight = (term: string) => Math.log2(2 + [...term].length * (/\p{Script=Han}/u.test(term) ? 2 : 1));
-  const total = terms.reduce((sum, term) => sum + weight(term), 0) || 1;
-  const bigrams = new Set<string>();
-  for (let i = 1; i < queryTokens.length; i++) bigrams.add(`${queryTokens[i - 1]} ${queryTokens[i]}`);
+  const weights = new Map(terms.map((term) => [term, weight(term)]));
+  const total = terms.reduce((sum, term) => sum + (weights.get(term) ?? 0), 0) || 1;
+  // The query's bigrams as first token → the tokens that follow it: a chunk's pairs are looked
+  // up, never built (a hundred candidates of ~150 tokens each go through here per search).
+  const following = new Map<string, Set<string>>();
+  let bigrams = 0;
+  for (let i = 1; i < queryTokens.length; i++) {
+    const [first, second] = [queryTokens[i - 1] as string, queryTokens[i] as string];
+    const next = following.get(first) ?? new Set<string>();
+    if (!next.has(second)) bigrams++;
+    following.set(first, next.add(second));
+  }
   const maxFused = hits[0]?.fused ?? 1;
   for (const entry of hits) {
-    const tokens = tokensOf(entry.hit);
-    const present = new Set(tokens);
+    const found = new Set<string>();
     let covered = 0;
-    for (const term of terms) if (present.has(term)) covered += weight(term);
     let pairs = 0;
-    if (bigrams.size > 0) {
-      for (let i = 1; i < tokens.length; i++) if (bigrams.has(`${tokens[i - 1]} ${tokens[i]}`)) pairs++;
+    let after: Set<string> | undefined;
+    for (const token of tokensOf(entry.hit)) {
+      const termWeight = weights.get(token);
+      if (termWeight !== undefined && !found.has(token)) {
+        found.add(token);
+        covered += termWeight;
+      }
+      if (after?.has(token)) pairs++;
+      after = following.get(token);
     }
-    const bonus = bigrams.size > 0 ? Math.min(1, pairs / bigrams.size) * 0.3 : 0;
+    const bonus = bigrams > 0 ? Math.min(1, pairs / bigrams) * 0.3 : 0;
     entry.rerank = covered / total + bonus + 0.2 * (entry.fused / maxFused);
   }
   return hits.sort((a, b) => (b.rerank ?? 0) - (a.rerank ?? 0) || b.fused - a.fused);
