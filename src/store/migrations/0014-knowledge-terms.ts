@@ -10,7 +10,8 @@ import { enableTenantRowSecurity } from './helpers.ts';
  *
  * Triggers on `knowledge_chunks` keep the counts, so every way chunks come and go counts alike:
  * inserts, a document replaced, deleted or swept by retention (cascades fire them too). A base's
- * rows go with the base. Existing chunks are counted once here.
+ * rows go with the base. Existing chunks are counted once here. The functions keep the schema's
+ * search path, whatever the session's is when a trigger fires.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -23,7 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await enableTenantRowSecurity(db, 'knowledge_terms', 'tenant_id');
 
-  await sql`create function knowledge_terms_added() returns trigger language plpgsql as $$
+  await sql`create function knowledge_terms_added() returns trigger language plpgsql
+    set search_path from current as $$
     begin
       insert into knowledge_terms (tenant_id, kb_id, term, chunks)
         select tenant_id, kb_id, term, count(*)::integer from (
@@ -34,7 +36,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       on conflict (kb_id, term) do update set chunks = knowledge_terms.chunks + excluded.chunks;
       return null;
     end $$`.execute(db);
-  await sql`create function knowledge_terms_removed() returns trigger language plpgsql as $$
+  await sql`create function knowledge_terms_removed() returns trigger language plpgsql
+    set search_path from current as $$
     begin
       update knowledge_terms k set chunks = k.chunks - r.chunks
         from (select kb_id, term, count(*)::integer as chunks from (
