@@ -63,9 +63,17 @@ export function scanPredicate(tenantId: string, query: ScanQuery): RawBuilder<bo
   return sql<boolean>`${sql.join(parts, sql` and `)}`;
 }
 
-/** Whether `scanPredicate` reads the documents table (`d`): a document or metadata filter. */
-function needsDocuments(query: ScanQuery): boolean {
-  return (query.filters?.documents?.length ?? 0) > 0 || Object.keys(query.filters?.metadata ?? {}).length > 0;
+/** The documents table (`d`), joined only where `scanPredicate` reads it: a document or metadata filter. */
+function documentsJoin(query: ScanQuery): RawBuilder<unknown> {
+  const needed =
+    (query.filters?.documents?.length ?? 0) > 0 || Object.keys(query.filters?.metadata ?? {}).length > 0;
+  return needed ? sql`join knowledge_documents d on d.id = c.document_id` : sql``;
+}
+
+/** The embedding as a pgvector literal, and the type of its exact dimension (which picks the partial index). */
+function vectorProbe(embedding: readonly number[]) {
+  const dims = Math.trunc(embedding.length);
+  return { dims, type: sql.raw(`vector(${dims})`), probe: `[${embedding.join(',')}]` };
 }
 
 const HIT_COLUMNS = sql`c.id, d.doc_key, d.source, d.title, c.heading, c.text, c.tokens, c.start_offset, c.end_offset,
@@ -82,9 +90,7 @@ export async function denseHnsw(
   query: ScanQuery,
   embedding: readonly number[],
 ): Promise<HitRow[]> {
-  const dims = Math.trunc(embedding.length);
-  const type = sql.raw(`vector(${dims})`);
-  const probe = `[${embedding.join(',')}]`;
+  const { dims, type, probe } = vectorProbe(embedding);
   await sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true),
     set_config('hnsw.ef_search', ${String(Math.max(40, query.limit * 2))}, true)`.execute(trx);
   const { rows } = await sql<HitRow>`
@@ -110,14 +116,11 @@ export async function denseScan(
   query: ScanQuery,
   embedding: readonly number[],
 ): Promise<HitRow[]> {
-  const dims = Math.trunc(embedding.length);
-  const type = sql.raw(`vector(${dims})`);
-  const probe = `[${embedding.join(',')}]`;
-  const documents = needsDocuments(query) ? sql`join knowledge_documents d on d.id = c.document_id` : sql``;
+  const { dims, type, probe } = vectorProbe(embedding);
   const { rows } = await sql<HitRow>`
     with scanned as materialized (
       select c.id, c.embedding::${type} <=> ${probe}::${type} as distance
-      from knowledge_chunks c ${documents}
+      from knowledge_chunks c ${documentsJoin(query)}
       where c.dims = ${sql.raw(String(dims))} and ${scanPredicate(tenantId, query)}),
     nearest as (select id, distance from scanned order by distance, id limit ${query.limit})
     select ${HIT_COLUMNS}, 1 - nearest.distance as score
@@ -176,13 +179,11 @@ export async function sparse(
   if (lexemes.length === 0) return [];
   const ranking = lexemes.join(' | ');
   const rare = retrievingTerms(lexemes, await termStatistics(db, tenantId, query.kbId, lexemes));
-  // The documents table joins in only where a filter reads it.
-  const documents = needsDocuments(query) ? sql`join knowledge_documents d on d.id = c.document_id` : sql``;
   // Rank ids first (narrow rows), then read the columns of the few that made the cut.
   const select = (candidates: string, exclude: readonly string[]) => sql<HitRow>`
     with ranked as (
       select c.id, ts_rank_cd(c.tsv, rq, 1) as score
-      from knowledge_chunks c ${documents}
+      from knowledge_chunks c ${documentsJoin(query)}
         cross join to_tsquery('simple', ${ranking}) rq cross join to_tsquery('simple', ${candidates}) cq
       where c.tsv @@ cq and ${scanPredicate(tenantId, query)}
         ${exclude.length > 0 ? sql`and c.id <> all(${[...exclude]}::text[])` : sql``}
