@@ -40,6 +40,7 @@ export class SqlRegistryTransactions implements RegistryTransactions {
               (await trx
                 .selectFrom('principals')
                 .select('id')
+                .where('tenant_id', '=', tenantId)
                 .where('name', '=', name)
                 .executeTakeFirst()) !== undefined,
           },
