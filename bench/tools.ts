@@ -120,8 +120,10 @@ try {
 
   const direct = await mcpClient(toolUrl);
   const gateway = await mcpClient(`${base}/mcp`, { authorization: `Bearer ${KEY}` });
+  // The REST calls go through the same node:http keep-alive client as the MCP clients.
+  const post = guardedFetch(true);
   const invoke = async (name: string, text: string) => {
-    const response = await fetch(`${base}/api/v1/tools/${name}:invoke`, {
+    const response = await post(`${base}/api/v1/tools/${name}:invoke`, {
       method: 'POST',
       headers: auth,
       body: JSON.stringify({ arguments: { text } }),

@@ -6,6 +6,7 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Hono } from 'hono';
 import type { ToolInfo } from '../../contracts/index.ts';
 import { AppError } from '../../core/index.ts';
@@ -40,6 +41,9 @@ const jsonRpcError = (status: number, code: number, message: string) =>
  * an error naming the approval (call again once it is approved).
  */
 export function mcpRoutes(app: Hono<AppEnv>, authenticator: Authenticator, mcp: McpGateway): void {
+  // One validator for every request's server: building one (Ajv and its meta-schemas) costs more
+  // than the rest of a call.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
   app.all('/mcp', async (c) => {
     let caller: Caller;
     try {
@@ -56,6 +60,7 @@ export function mcpRoutes(app: Hono<AppEnv>, authenticator: Authenticator, mcp: 
       {
         capabilities: { tools: {} },
         instructions: 'Tools of this tenant, governed and audited by agenticai.',
+        jsonSchemaValidator,
       },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => ({

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
@@ -7,6 +7,8 @@ import { blockedLiteral, guardedLookup } from '../http/ssrf-guard.ts';
 type Fetch = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 const NO_BODY = new Set([101, 204, 205, 304]);
+/** The largest answer read whole (an event stream is not read whole, whatever its length). */
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 /**
  * The `fetch` an MCP server's Streamable HTTP transport is given: node:http with keep-alive
@@ -15,7 +17,7 @@ const NO_BODY = new Set([101, 204, 205, 304]);
  * link-local addresses refused, whatever a name resolves to). The caller's signal aborts the
  * request and its body; nothing stays attached to it once the body has ended.
  */
-export function guardedFetch(internal: boolean): Fetch {
+export function guardedFetch(internal: boolean, maxBodyBytes = MAX_BODY_BYTES): Fetch {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   return (url, init = {}) =>
     new Promise<Response>((resolve, reject) => {
@@ -52,13 +54,51 @@ export function guardedFetch(internal: boolean): Fetch {
         const headers = new Headers();
         for (const [name, value] of Object.entries(response.headers))
           if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-        const status = response.statusCode ?? 502;
-        const body = NO_BODY.has(status)
-          ? null
-          : (Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>);
-        if (body === null) response.resume();
-        resolve(new Response(body, { status, statusText: response.statusMessage ?? '', headers }));
+        const init = {
+          status: response.statusCode ?? 502,
+          statusText: response.statusMessage ?? '',
+          headers,
+        };
+        if (NO_BODY.has(init.status)) {
+          response.resume();
+          resolve(new Response(null, init));
+        } else if (/^text\/event-stream/i.test(response.headers['content-type'] ?? ''))
+          resolve(new Response(Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>, init));
+        else
+          readWhole(response, maxBodyBytes, (error) => request.destroy(error)).then(
+            (body) => resolve(new Response(body, init)),
+            reject,
+          );
       });
       request.end(typeof init.body === 'string' ? init.body : undefined);
     });
+}
+
+/**
+ * A JSON answer (and any other that is not an event stream) read whole before it is handed on:
+ * cheaper than a web stream for the small answers of MCP, and the keep-alive socket is free as
+ * soon as it has arrived, even when the client cancels a body it does not read (the empty 202 to a
+ * notification). A longer answer than the limit is refused and its connection closed.
+ */
+function readWhole(
+  response: IncomingMessage,
+  maxBytes: number,
+  abort: (error: Error) => void,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else {
+        const error = new Error(`the answer exceeds ${maxBytes} bytes`);
+        reject(error);
+        abort(error);
+      }
+    });
+    response.once('end', () => resolve(Buffer.concat(chunks, size)));
+    response.once('error', reject);
+    response.once('close', () => reject(new Error('the connection closed before the answer ended')));
+  });
 }

@@ -1,3 +1,4 @@
+import { createServer, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ToolServerSpec } from '../../contracts/index.ts';
@@ -29,6 +30,26 @@ function connect(url: string, onTools: (tools: McpTool[]) => void = () => {}): M
   return connection;
 }
 
+/** A TCP relay in front of a tool server that counts the connections and the POSTs through it. */
+async function relay(target: URL): Promise<{ url: string; connections: number; posts: number }> {
+  const seen = { url: '', connections: 0, posts: 0 };
+  const server = createServer((inbound) => {
+    seen.connections++;
+    const outbound = tcpConnect(Number(target.port), target.hostname);
+    inbound.on('data', (chunk: Buffer) => {
+      seen.posts += chunk.toString('latin1').split('POST /mcp').length - 1;
+    });
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on('error', () => outbound.destroy());
+    outbound.on('error', () => inbound.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  opened.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  const { port } = server.address() as { port: number };
+  seen.url = `http://127.0.0.1:${port}${target.pathname}`;
+  return seen;
+}
+
 async function serve(port = 0): Promise<ServedTools> {
   const served = await serveTools([echo], { port });
   opened.push(served);
@@ -50,6 +71,22 @@ describe('McpConnection (real MCP server over Streamable HTTP)', () => {
       process.off('warning', onWarning);
     }
     expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
+  it('sends nothing for a finished call whose caller aborts later, and keeps its connection', async () => {
+    const counted = await relay(new URL((await serve()).url));
+    const connection = connect(counted.url);
+    await connection.start();
+    const before = { ...counted };
+    for (let i = 0; i < 20; i++) {
+      const caller = new AbortController();
+      await connection.call('echo', { text: String(i) }, { signal: caller.signal });
+      caller.abort(new Error('the caller is done'));
+    }
+    // A notifications/cancelled would be one more POST, and its cancelled empty answer a new socket.
+    await connection.call('echo', { text: 'last' }, { signal: new AbortController().signal });
+    expect(counted.posts - before.posts).toBe(21);
+    expect(counted.connections - before.connections).toBe(0);
   });
 
   it('reports a server that went away as failed, and reconnects when it is back', async () => {

@@ -148,11 +148,18 @@ export class McpConnection {
     const timeout = this.#options.spec.timeout
       ? durationToMs(this.#options.spec.timeout)
       : DEFAULT_CALL_TIMEOUT_MS;
+    // The SDK never takes its listener off the signal it is given: a caller's signal that aborts
+    // after the call (a run's, an MCP gateway request's) would send notifications/cancelled for a
+    // finished call. It gets a signal of its own, linked to the caller's only while the call lasts.
+    const scope = new AbortController();
+    const onAbort = () => scope.abort(options.signal.reason);
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await client.callTool(
         { name, arguments: args, ...(options.meta ? { _meta: options.meta } : {}) },
         undefined,
-        { signal: options.signal, timeout },
+        { signal: scope.signal, timeout },
       );
       return result as McpCallResult;
     } catch (error) {
@@ -175,6 +182,8 @@ export class McpConnection {
         inDoubt,
         { cause: error },
       );
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
     }
   }
 
