@@ -103,7 +103,12 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
   const dataDir = resolve(config.dataDir);
   const started = performance.now();
 
-  const database = await openDatabase({ url: config.databaseUrl, dataDir, schema: config.databaseSchema });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir,
+    schema: config.databaseSchema,
+    sharedBuffersMb: config.pgliteSharedBuffersMb,
+  });
   let cache: Cache | undefined;
   let server: RunningServer | undefined;
   let worker: Worker | null = null;
@@ -331,6 +336,7 @@ export async function startPlatform(config: Config, options: PlatformOptions = {
       {
         url,
         store: database.kind,
+        ...(database.sharedBuffersMb === null ? {} : { storeCacheMb: database.sharedBuffersMb }),
         cache: config.redisUrl ? 'redis' : 'memory',
         startupMs: Math.round(performance.now() - started),
       },

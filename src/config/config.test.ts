@@ -56,6 +56,20 @@ describe('config precedence', () => {
     expect(() => loadConfig({ env: { OTEL_TRACES_SAMPLER: 'sometimes' }, cwd })).toThrow(/traceSampler/);
   });
 
+  it('takes PGlite’s buffer cache as auto or a size in MB, and refuses anything else', () => {
+    const cwd = tmpdir();
+    expect(loadConfig({ env: {}, cwd }).pgliteSharedBuffersMb).toBe('auto');
+    expect(
+      loadConfig({ env: { AGENTICAI_PGLITE_SHARED_BUFFERS_MB: '512' }, cwd }).pgliteSharedBuffersMb,
+    ).toBe(512);
+    expect(() => loadConfig({ env: { AGENTICAI_PGLITE_SHARED_BUFFERS_MB: 'lots' }, cwd })).toThrow(
+      /pgliteSharedBuffersMb/,
+    );
+    expect(() => loadConfig({ env: { AGENTICAI_PGLITE_SHARED_BUFFERS_MB: '8' }, cwd })).toThrow(
+      /pgliteSharedBuffersMb/,
+    );
+  });
+
   it('reports every problem at once, naming each key', () => {
     try {
       loadConfig({

@@ -13,6 +13,7 @@ const ENV_KEYS: Array<[string, keyof ConfigInput]> = [
   ['DATABASE_URL', 'databaseUrl'],
   ['AGENTICAI_DATABASE_URL', 'databaseUrl'],
   ['AGENTICAI_DATABASE_SCHEMA', 'databaseSchema'],
+  ['AGENTICAI_PGLITE_SHARED_BUFFERS_MB', 'pgliteSharedBuffersMb'],
   ['REDIS_URL', 'redisUrl'],
   ['AGENTICAI_REDIS_URL', 'redisUrl'],
   ['AGENTICAI_BODY_LIMIT_BYTES', 'bodyLimitBytes'],

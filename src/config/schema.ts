@@ -34,6 +34,13 @@ export const ConfigSchema = z.strictObject({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'databaseSchema must be a lowercase SQL identifier')
     .optional()
     .describe('Postgres schema to use (default public); lets several installs share one database'),
+  pgliteSharedBuffersMb: z
+    .union([z.literal('auto'), z.coerce.number().int().min(16).max(2048)])
+    .default('auto')
+    .describe(
+      "Embedded PGlite's buffer cache in MB (16-2048), or auto: half the database's tables and indexes, " +
+        'between 128 MB and 1 GB (at most an eighth of memory). Large knowledge bases search faster with more',
+    ),
   redisUrl: z
     .string()
     .regex(/^rediss?:\/\//, 'redisUrl must be a redis:// URL')

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { autoSharedBuffersMb, relationBytes } from './pglite-cache.ts';
 import { hasCluster, seedFromTemplate } from './pglite-template.ts';
 import { PgliteThread } from './pglite-thread.ts';
 import { PostgresListener } from './postgres-listener.ts';
@@ -20,6 +21,11 @@ export interface DatabaseOptions {
   schema?: string | undefined;
   /** Pool size for a Postgres server (PGlite is one session, always 1). */
   poolSize?: number;
+  /**
+   * PGlite's buffer cache in MB, or `auto` (the default): sized from the cluster's tables and
+   * indexes (`autoSharedBuffersMb`). Ignored for a server.
+   */
+  sharedBuffersMb?: number | 'auto' | undefined;
 }
 
 /** An open database: one Kysely instance over one PostgresDialect, whichever engine is behind it. */
@@ -29,6 +35,8 @@ export interface Database {
   readonly db: Kysely<DB>;
   /** Where PGlite keeps its files; null for a server. */
   readonly location: string | null;
+  /** PGlite's buffer cache in MB; null for a server (its own configuration decides). */
+  readonly sharedBuffersMb: number | null;
   /**
    * Delivers NOTIFY payloads on a channel (committed transactions only). Postgres: a dedicated
    * connection that re-listens after a reconnect; PGlite: its one session LISTENs, and the
@@ -63,6 +71,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       schema,
       db,
       location: null,
+      sharedBuffersMb: null,
       listen: (channel, handler) => listener.listen(channel, handler),
       close: async () => {
         await listener.close();
@@ -77,7 +86,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (!hasCluster(location)) await seedFromTemplate(location);
   // pgvector ships with PGlite (the worker loads it): the semantic cache and knowledge search
   // compute distances in SQL.
-  const thread = await PgliteThread.start(location);
+  const sharedBuffersMb =
+    options.sharedBuffersMb === undefined || options.sharedBuffersMb === 'auto'
+      ? autoSharedBuffersMb(relationBytes(location))
+      : options.sharedBuffersMb;
+  const thread = await PgliteThread.start(location, sharedBuffersMb);
   const pool = new pg.Pool({
     max: 1,
     // Like the thread, an idle pool holds no process open.
@@ -102,6 +115,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     schema,
     db,
     location: ephemeral ? null : location,
+    sharedBuffersMb,
     listen: (channel, handler) => notifications.listen(channel, handler),
     close: async () => {
       await db.destroy();

@@ -17,6 +17,23 @@ describe('PGlite in its worker thread', () => {
     await database?.close();
   });
 
+  it('opens with PostgreSQL’s default buffer cache when the cluster is small (auto)', async () => {
+    expect(database.sharedBuffersMb).toBe(128);
+    const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(database.db);
+    expect(rows[0]?.shared_buffers).toBe('128MB');
+  });
+
+  it('opens with the buffer cache it is given', async () => {
+    const sized = await openDatabase({ sharedBuffersMb: 48 });
+    try {
+      expect(sized.sharedBuffersMb).toBe(48);
+      const { rows } = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(sized.db);
+      expect(rows[0]?.shared_buffers).toBe('48MB');
+    } finally {
+      await sized.close();
+    }
+  });
+
   it('delivers a committed NOTIFY to every handler of its channel, and none after unlisten', async () => {
     const first: string[] = [];
     const second: string[] = [];

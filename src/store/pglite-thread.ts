@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { MIN_SHARED_BUFFERS_MB } from './pglite-cache.ts';
 
 /** PostgreSQL's Terminate message ('X', length 4): the session must outlive node-postgres' clients. */
 const TERMINATE = Buffer.from([0x58, 0, 0, 0, 4]);
@@ -39,9 +40,14 @@ export class PgliteThread {
     worker.unref();
   }
 
-  /** Opens PGlite on `dataDir` (an initialised cluster) in a new thread; rejects if it cannot. */
-  static async start(dataDir: string): Promise<PgliteThread> {
-    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+  /**
+   * Opens PGlite on `dataDir` (an initialised cluster) in a new thread, with a buffer cache of
+   * `sharedBuffersMb`; rejects if it cannot.
+   */
+  static async start(dataDir: string, sharedBuffersMb = MIN_SHARED_BUFFERS_MB): Promise<PgliteThread> {
+    const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+      workerData: { dataDir, sharedBuffersMb },
+    });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (message: FromWorker) => {
         worker.off('error', reject);

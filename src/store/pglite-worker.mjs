@@ -21,7 +21,11 @@ const port = parentPort;
 /** @type {PGlite} */
 let lite;
 try {
-  lite = await PGlite.create({ dataDir: workerData.dataDir, extensions: { vector } });
+  lite = await PGlite.create({
+    dataDir: workerData.dataDir,
+    extensions: { vector },
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${workerData.sharedBuffersMb}MB`],
+  });
 } catch (error) {
   port.postMessage({ kind: 'failed-start', message: error instanceof Error ? error.message : String(error) });
   process.exit(1);
