@@ -39,6 +39,7 @@ import {
 } from './catalog-entries.ts';
 import { loadOpenApi, type OpenApiDocument } from './http/openapi-operations.ts';
 import { builtinEntry } from './in-process-entries.ts';
+import type { McpTool } from './mcp/mcp-connection.ts';
 import { NAMESPACE_SEPARATOR } from './mcp/tool-server-manager.ts';
 import { resolveToolRefs } from './resolve-refs.ts';
 
@@ -66,6 +67,18 @@ export class ToolGateway implements ToolInvoker {
   readonly #options: ToolGatewayOptions;
   readonly #manifests = new Map<string, Promise<Tool[]>>();
   readonly #documents = new Map<string, Promise<OpenApiDocument | Error>>();
+  /**
+   * Catalog entries built once and reused by every call: the built-ins; a tool server's tools by
+   * the discovered tool (a refresh brings new objects); a manifest's by the manifest object (read
+   * again when it changes), and an openapi manifest's by its loaded document as well.
+   */
+  #builtins: Map<string, CatalogEntry> | undefined;
+  readonly #serverEntries = new WeakMap<McpTool, CatalogEntry>();
+  readonly #manifestEntries = new WeakMap<Tool, CatalogEntry | null>();
+  readonly #openApiEntries = new WeakMap<
+    Tool,
+    { document: OpenApiDocument | Error; entries: CatalogEntry[] }
+  >();
 
   constructor(options: ToolGatewayOptions) {
     this.#options = options;
@@ -254,9 +267,10 @@ export class ToolGateway implements ToolInvoker {
   }
 
   #builtinCatalog(): Map<string, CatalogEntry> {
-    return new Map(
+    this.#builtins ??= new Map(
       this.#options.builtins.map((tool) => [tool.name, builtinEntry(this.#options, tool, tool.name, {})]),
     );
+    return new Map(this.#builtins);
   }
 
   /**
@@ -273,18 +287,32 @@ export class ToolGateway implements ToolInvoker {
   async #catalog(tenantId: string): Promise<Map<string, CatalogEntry>> {
     const catalog = this.#builtinCatalog();
     for (const { server, tool } of this.#options.servers.tools(tenantId)) {
-      const entry = serverEntry(this.#options, server, tool);
+      let entry = this.#serverEntries.get(tool);
+      if (!entry) {
+        entry = serverEntry(this.#options, server, tool);
+        this.#serverEntries.set(tool, entry);
+      }
       catalog.set(entry.info.name, entry);
     }
     for (const manifest of await this.#manifestsOf(tenantId)) {
       if (manifest.spec.type === 'openapi') {
-        for (const entry of openApiEntries(this.#options, manifest, await this.#document(tenantId, manifest)))
-          catalog.set(entry.info.name, entry);
+        const document = await this.#document(tenantId, manifest);
+        let built = this.#openApiEntries.get(manifest);
+        if (built?.document !== document) {
+          built = { document, entries: openApiEntries(this.#options, manifest, document) };
+          this.#openApiEntries.set(manifest, built);
+        }
+        for (const entry of built.entries) catalog.set(entry.info.name, entry);
         continue;
       }
-      const entry = manifestEntry(this.#options, manifest, (server, tool) =>
-        catalog.get(`${server}${NAMESPACE_SEPARATOR}${tool}`),
-      );
+      // An mcp manifest describes a discovered tool, which may change under it: built every time.
+      let entry = this.#manifestEntries.get(manifest);
+      if (entry === undefined) {
+        entry = manifestEntry(this.#options, manifest, (server, tool) =>
+          catalog.get(`${server}${NAMESPACE_SEPARATOR}${tool}`),
+        );
+        if (manifest.spec.type !== 'mcp') this.#manifestEntries.set(manifest, entry);
+      }
       if (entry) catalog.set(entry.info.name, entry);
     }
     return catalog;

@@ -225,6 +225,40 @@ describe('HTTP tools', () => {
     expect(seen.at(-1)?.path).toBe('/ip/203.0.113.9');
   });
 
+  it('calls with a changed manifest’s config from the next call on', async () => {
+    const lookup = (path: string, pointer: string) =>
+      tool('intel-lookup', {
+        type: 'http',
+        description: 'Look an IP address up',
+        config: {
+          endpoint: `${base}${path}/{{args.ip}}`,
+          method: 'GET',
+          query: { q: '{{args.ip}}' },
+          response: { pointer },
+          internal: true,
+        },
+        parameters: {
+          type: 'object',
+          properties: { ip: { type: 'string', format: 'ipv4' } },
+          required: ['ip'],
+          additionalProperties: false,
+        },
+        annotations: { readOnly: true },
+      });
+    for (const [path, pointer, title] of [
+      ['/v2/ip', '/data/results/0/title', 'result for 203.0.113.10'],
+      ['/ip', '/data/results/0', undefined],
+    ] as const) {
+      await apply(lookup(path, pointer));
+      const reply = await invoke('/api/v1/tools/intel-lookup:invoke', {
+        body: { arguments: { ip: '203.0.113.10' } },
+      });
+      expect(seen.at(-1)?.path).toBe(`${path}/203.0.113.10`);
+      if (title) expect(reply.body.content[0]?.text).toContain(title);
+      else expect(reply.body.structuredContent).toEqual({ title: 'result for 203.0.113.10' });
+    }
+  });
+
   it('refuses a call whose arguments break the schema, listing the fields, and calls nothing', async () => {
     const before = seen.length;
     const reply = await send('POST', '/api/v1/tools/intel-lookup:invoke', {
