@@ -197,27 +197,29 @@ describe('HTTP tools', () => {
     expect(exported).not.toContain(TOKEN);
   });
 
+  /** The IP lookup tool: GET {path}/{ip} with the ip as `q` (and `extra` query), narrowed by `pointer`. */
+  const lookup = (path: string, pointer: string, extra: Record<string, string> = {}) =>
+    tool('intel-lookup', {
+      type: 'http',
+      description: 'Look an IP address up',
+      config: {
+        endpoint: `${base}${path}/{{args.ip}}`,
+        method: 'GET',
+        query: { q: '{{args.ip}}', ...extra },
+        response: { pointer },
+        internal: true,
+      },
+      parameters: {
+        type: 'object',
+        properties: { ip: { type: 'string', format: 'ipv4' } },
+        required: ['ip'],
+        additionalProperties: false,
+      },
+      annotations: { readOnly: true },
+    });
+
   it('fills endpoint, query and body templates and narrows a JSON answer with response.pointer', async () => {
-    await apply(
-      tool('intel-lookup', {
-        type: 'http',
-        description: 'Look an IP address up',
-        config: {
-          endpoint: `${base}/ip/{{args.ip}}`,
-          method: 'GET',
-          query: { q: '{{args.ip}}', source: 'soc' },
-          response: { pointer: '/data/results/0' },
-          internal: true,
-        },
-        parameters: {
-          type: 'object',
-          properties: { ip: { type: 'string', format: 'ipv4' } },
-          required: ['ip'],
-          additionalProperties: false,
-        },
-        annotations: { readOnly: true },
-      }),
-    );
+    await apply(lookup('/ip', '/data/results/0', { source: 'soc' }));
     const reply = await invoke('/api/v1/tools/intel-lookup:invoke', {
       body: { arguments: { ip: '203.0.113.9' } },
     });
@@ -226,25 +228,6 @@ describe('HTTP tools', () => {
   });
 
   it('calls with a changed manifest’s config from the next call on', async () => {
-    const lookup = (path: string, pointer: string) =>
-      tool('intel-lookup', {
-        type: 'http',
-        description: 'Look an IP address up',
-        config: {
-          endpoint: `${base}${path}/{{args.ip}}`,
-          method: 'GET',
-          query: { q: '{{args.ip}}' },
-          response: { pointer },
-          internal: true,
-        },
-        parameters: {
-          type: 'object',
-          properties: { ip: { type: 'string', format: 'ipv4' } },
-          required: ['ip'],
-          additionalProperties: false,
-        },
-        annotations: { readOnly: true },
-      });
     for (const [path, pointer, title] of [
       ['/v2/ip', '/data/results/0/title', 'result for 203.0.113.10'],
       ['/ip', '/data/results/0', undefined],
