@@ -1,5 +1,5 @@
 import { context as otel } from '@opentelemetry/api';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
@@ -144,13 +144,21 @@ export function createApp(deps: ApiDeps): Hono<AppEnv> {
 
   // Document uploads get their own, larger limit; everything else the general one.
   const uploadLimit = deps.uploadLimitBytes ?? deps.bodyLimitBytes;
-  const limit = (maxSize: number, what: string) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new AppError('PAYLOAD_TOO_LARGE', `${what} is over the limit of ${maxSize} bytes`);
-      },
-    });
+  const limit = (maxSize: number, what: string): MiddlewareHandler<AppEnv> => {
+    const tooLarge = () => {
+      throw new AppError('PAYLOAD_TOO_LARGE', `${what} is over the limit of ${maxSize} bytes`);
+    };
+    const streamed = bodyLimit({ maxSize, onError: tooLarge });
+    // Hono's middleware reads `c.req.raw.body`, which turns the Node.js adapter's lightweight
+    // request into a full web Request (a stream and all) on every call, a GET included. A declared
+    // length, or no body at all, needs no stream: only a chunked body is counted as it arrives.
+    return (c, next) => {
+      if (c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
+      const length = c.req.header('content-length');
+      if (length !== undefined && Number.parseInt(length, 10) > maxSize) tooLarge();
+      return next();
+    };
+  };
   const general = limit(deps.bodyLimitBytes, 'the request body');
   const upload = limit(uploadLimit, 'the upload');
   app.use('*', (c, next) => (UPLOAD_PATH.test(c.req.path) ? upload(c, next) : general(c, next)));
