@@ -63,7 +63,7 @@ describe('config precedence', () => {
       loadConfig({ env: { AGENTICAI_PGLITE_SHARED_BUFFERS_MB: '512' }, cwd }).pgliteSharedBuffersMb,
     ).toBe(512);
     expect(() => loadConfig({ env: { AGENTICAI_PGLITE_SHARED_BUFFERS_MB: 'lots' }, cwd })).toThrow(
-      /pgliteSharedBuffersMb/,
+      /pgliteSharedBuffersMb: must be auto or a whole number of MB from 16 to 2048/,
     );
     expect(() => loadConfig({ env: { AGENTICAI_PGLITE_SHARED_BUFFERS_MB: '8' }, cwd })).toThrow(
       /pgliteSharedBuffersMb/,

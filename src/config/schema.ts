@@ -35,7 +35,9 @@ export const ConfigSchema = z.strictObject({
     .optional()
     .describe('Postgres schema to use (default public); lets several installs share one database'),
   pgliteSharedBuffersMb: z
-    .union([z.literal('auto'), z.coerce.number().int().min(16).max(2048)])
+    .union([z.literal('auto'), z.coerce.number().int().min(16).max(2048)], {
+      error: 'must be auto or a whole number of MB from 16 to 2048',
+    })
     .default('auto')
     .describe(
       "Embedded PGlite's buffer cache in MB (16-2048), or auto: half the database's tables and indexes, " +

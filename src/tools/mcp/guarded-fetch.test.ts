@@ -46,7 +46,7 @@ describe('guardedFetch', () => {
   it('refuses an answer over the size limit and closes its connection', async () => {
     const { url, connections } = await listen();
     const fetch = guardedFetch(true, 50_000);
-    await expect(fetch(`${url}/large`)).rejects.toThrow('the answer exceeds 50000 bytes');
+    await expect(fetch(`${url}/large`)).rejects.toThrow("the tool server's answer exceeds 50000 bytes");
     expect((await fetch(`${url}/json`)).status).toBe(200);
     expect(connections()).toBe(2);
   });

@@ -10,6 +10,14 @@ const NO_BODY = new Set([101, 204, 205, 304]);
 /** The largest answer read whole (an event stream is not read whole, whatever its length). */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/** The server answered, with more than the limit: the answer is dropped, the server is there. */
+export class AnswerTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`the tool server's answer exceeds ${limit} bytes`);
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
 /**
  * The `fetch` an MCP server's Streamable HTTP transport is given: node:http with keep-alive
  * (several times cheaper per request than the global fetch), redirects not followed, and the
@@ -65,7 +73,7 @@ export function guardedFetch(internal: boolean, maxBodyBytes = MAX_BODY_BYTES): 
         } else if (/^text\/event-stream/i.test(response.headers['content-type'] ?? ''))
           resolve(new Response(Readable.toWeb(response) as unknown as ReadableStream<Uint8Array>, init));
         else
-          readWhole(response, maxBodyBytes, (error) => request.destroy(error)).then(
+          readWhole(response, maxBodyBytes, () => request.destroy()).then(
             (body) => resolve(new Response(body, init)),
             reject,
           );
@@ -80,25 +88,24 @@ export function guardedFetch(internal: boolean, maxBodyBytes = MAX_BODY_BYTES): 
  * soon as it has arrived, even when the client cancels a body it does not read (the empty 202 to a
  * notification). A longer answer than the limit is refused and its connection closed.
  */
-function readWhole(
-  response: IncomingMessage,
-  maxBytes: number,
-  abort: (error: Error) => void,
-): Promise<Buffer> {
+function readWhole(response: IncomingMessage, maxBytes: number, abort: () => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    response.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      else {
-        const error = new Error(`the answer exceeds ${maxBytes} bytes`);
-        reject(error);
-        abort(error);
+      if (size <= maxBytes) {
+        chunks.push(chunk);
+        return;
       }
-    });
+      response.off('data', onData);
+      const error = new AnswerTooLargeError(maxBytes);
+      reject(error);
+      abort();
+    };
+    response.on('data', onData);
     response.once('end', () => resolve(Buffer.concat(chunks, size)));
-    response.once('error', reject);
+    response.on('error', reject);
     response.once('close', () => reject(new Error('the connection closed before the answer ended')));
   });
 }

@@ -17,7 +17,11 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((item) => item.close()));
 });
 
-function connect(url: string, onTools: (tools: McpTool[]) => void = () => {}): McpConnection {
+function connect(
+  url: string,
+  onTools: (tools: McpTool[]) => void = () => {},
+  maxAnswerBytes?: number,
+): McpConnection {
   const spec: ToolServerSpec = { transport: 'streamable-http', url, internal: true };
   const connection = new McpConnection({
     label: 'test/echo',
@@ -25,6 +29,7 @@ function connect(url: string, onTools: (tools: McpTool[]) => void = () => {}): M
     resolveSecret: async () => '',
     onTools,
     clientVersion: 'test',
+    ...(maxAnswerBytes === undefined ? {} : { maxAnswerBytes }),
   });
   opened.push(connection);
   return connection;
@@ -87,6 +92,17 @@ describe('McpConnection (real MCP server over Streamable HTTP)', () => {
     await connection.call('echo', { text: 'last' }, { signal: new AbortController().signal });
     expect(counted.posts - before.posts).toBe(21);
     expect(counted.connections - before.connections).toBe(0);
+  });
+
+  it('refuses an answer over the limit as this call’s error, and stays connected', async () => {
+    const connection = connect((await serve()).url, () => {}, 20_000);
+    await connection.start();
+    await expect(
+      connection.call('echo', { text: 'x'.repeat(30_000) }, { signal: new AbortController().signal }),
+    ).rejects.toThrow("the tool server's answer exceeds 20000 bytes");
+    expect(connection.status.state).toBe('connected');
+    const small = await connection.call('echo', { text: 'small' }, { signal: new AbortController().signal });
+    expect(small.content[0]?.text).toBe('small');
   });
 
   it('reports a server that went away as failed, and reconnects when it is back', async () => {

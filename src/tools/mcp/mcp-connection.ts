@@ -7,7 +7,7 @@ import type { SecretRef, ToolServerSpec, ToolServerStatus } from '../../contract
 import { durationToMs } from '../../contracts/index.ts';
 import { abortableSleep, fullJitterDelay } from '../../core/index.ts';
 import { ToolUnavailableError } from '../../runtime/index.ts';
-import { guardedFetch } from './guarded-fetch.ts';
+import { AnswerTooLargeError, guardedFetch } from './guarded-fetch.ts';
 
 /** A tool as its MCP server lists it. */
 export interface McpTool {
@@ -40,6 +40,8 @@ export interface McpConnectionOptions {
   onTools: (tools: McpTool[]) => void;
   onError?: (error: unknown) => void;
   clientVersion: string;
+  /** The largest answer read from a Streamable HTTP server (default MAX_BODY_BYTES). */
+  maxAnswerBytes?: number;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
@@ -166,8 +168,8 @@ export class McpConnection {
       // An answer in JSON-RPC (a tool the server refused, a timeout) says the server is there;
       // anything else (a refused connection, a reset, a closed stdio pipe) says it is not.
       const gone =
-        !(error instanceof McpError) ||
-        (error.code === ErrorCode.ConnectionClosed && !options.signal.aborted);
+        !(error instanceof McpError || error instanceof AnswerTooLargeError) ||
+        (error instanceof McpError && error.code === ErrorCode.ConnectionClosed && !options.signal.aborted);
       if (options.signal.aborted || !gone) throw error;
       if (this.#client === client) this.#lost(client, error);
       const reason = (error as Error).message;
@@ -296,7 +298,7 @@ export class McpConnection {
       headers[name] = typeof value === 'string' ? value : await this.#options.resolveSecret(value.secretRef);
     return new StreamableHTTPClientTransport(new URL(spec.url as string), {
       requestInit: { headers },
-      fetch: guardedFetch(spec.internal === true),
+      fetch: guardedFetch(spec.internal === true, this.#options.maxAnswerBytes),
     });
   }
 
