@@ -3,6 +3,9 @@
  * its own process) called four ways, one call at a time, in the same run:
  *
  *   - bare MCP (anchor): the official MCP client straight to the tool server;
+ *   - bare MCP through a bare node:http proxy (second anchor): the same client, one extra process
+ *     hop that forwards bytes and does nothing else: what any gateway in its own process pays
+ *     before governance does anything;
  *   - through the platform's REST `POST /api/v1/tools/{name}:invoke` (schema check, PDP, quotas,
  *     secret injection, result cap, masking, one hash-chained audit record);
  *   - through the platform's MCP gateway at /mcp (the same, behind an MCP client);
@@ -39,6 +42,28 @@ process.stdout.write('ready ' + served.url + '\\n');
 `;
 
 /**
+ * The hop anchor: a node:http reverse proxy in its own process that passes every request (method,
+ * path, headers, body) to the tool server over keep-alive connections and streams the answer
+ * back: no authentication, parsing, policy or audit. argv: its port, the tool server's URL.
+ */
+const HOP = `
+const http = require('node:http');
+const port = Number(process.argv[1]);
+const target = new URL(process.argv[2]);
+const agent = new http.Agent({ keepAlive: true });
+http.createServer((request, response) => {
+  const { host, connection, ...headers } = request.headers;
+  const forward = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: request.method,
+    headers, agent }, (answer) => {
+    response.writeHead(answer.statusCode, answer.headers);
+    answer.pipe(response);
+  });
+  forward.on('error', () => { response.writeHead(502); response.end(); });
+  request.pipe(forward);
+}).listen(port, '127.0.0.1', () => process.stdout.write('ready\\n'));
+`;
+
+/**
  * Both MCP clients (anchor and /mcp) send with node:http keep-alive, as the platform does towards
  * tool servers: the global fetch costs the client more per call, and undici keeps an abort
  * listener per request on the transport's signal until garbage collection.
@@ -50,6 +75,9 @@ async function mcpClient(url: string, headers: Record<string, string> = {}): Pro
   );
   return client;
 }
+
+const ANCHOR_WAY = 'bare MCP (anchor)';
+const HOP_WAY = 'bare MCP through a bare node:http proxy (hop anchor)';
 
 interface Way {
   name: string;
@@ -92,6 +120,13 @@ try {
     }),
   );
 
+  const hopPort = await freePort();
+  const hop = spawn(process.execPath, ['-e', HOP, String(hopPort), toolUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(hop);
+  await new Promise((resolve) => hop.stdout?.once('data', resolve));
+
   const port = await freePort();
   const platform = spawn(
     process.execPath,
@@ -119,6 +154,7 @@ try {
   if (created.status !== 201) throw new Error(`tool server: ${created.status} ${await created.text()}`);
 
   const direct = await mcpClient(toolUrl);
+  const hopped = await mcpClient(`http://127.0.0.1:${hopPort}/mcp`);
   const gateway = await mcpClient(`${base}/mcp`, { authorization: `Bearer ${KEY}` });
   // The REST calls go through the same node:http keep-alive client as the MCP clients.
   const post = guardedFetch(true);
@@ -133,9 +169,14 @@ try {
   };
   const ways: Way[] = [
     {
-      name: 'bare MCP (anchor)',
+      name: ANCHOR_WAY,
       pid: server.pid,
       call: async (i) => void (await direct.callTool({ name: 'echo', arguments: { text: `hi ${i}` } })),
+    },
+    {
+      name: HOP_WAY,
+      pid: hop.pid,
+      call: async (i) => void (await hopped.callTool({ name: 'echo', arguments: { text: `hi ${i}` } })),
     },
     {
       name: 'platform REST :invoke (MCP tool)',
@@ -161,6 +202,7 @@ try {
       results.set(way.name, [...(results.get(way.name) ?? []), result]);
     }
   await direct.close();
+  await hopped.close();
   await gateway.close();
 } finally {
   for (const child of children) await stop(child);
@@ -169,22 +211,29 @@ try {
 
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? Number.NaN;
-const anchor = results.get('bare MCP (anchor)') ?? [];
-const anchorP50 = median(anchor.map((r) => r.p50));
-const anchorP99 = median(anchor.map((r) => r.p99));
+const typical = (name: string) => {
+  const runs = results.get(name) ?? [];
+  return {
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    cpu: median(runs.map((r) => r.cpuUs)),
+  };
+};
+const anchor = typical(ANCHOR_WAY);
+const hopAnchor = typical(HOP_WAY);
+const over = (value: number, base: number) => (value - base).toFixed(2);
 console.log(
-  `\nTool calls, one at a time, ${CALLS} per round, ${ROUNDS} rounds (median of rounds); CPU is the server process's (tool server for the anchor, platform otherwise)\n`,
+  `\nTool calls, one at a time, ${CALLS} per round, ${ROUNDS} rounds (median of rounds); CPU is the server process's (tool server for the anchor, the proxy for the hop, platform otherwise)\n`,
 );
-console.log('| way | p50 ms | p99 ms | added p50 ms | added p99 ms | server CPU µs/call |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const [name, runs] of results) {
-  const p50 = median(runs.map((r) => r.p50));
-  const p99 = median(runs.map((r) => r.p99));
-  const cpu = median(runs.map((r) => r.cpuUs));
-  const added = name.startsWith('bare')
-    ? ['–', '–']
-    : [(p50 - anchorP50).toFixed(2), (p99 - anchorP99).toFixed(2)];
+console.log(
+  '| way | p50 ms | p99 ms | added p50 ms | added p99 ms | over the hop p50 ms | over the hop p99 ms | server CPU µs/call |',
+);
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const name of [ANCHOR_WAY, HOP_WAY, ...[...results.keys()].filter((n) => !n.startsWith('bare'))]) {
+  const { p50, p99, cpu } = typical(name);
+  const added = name === ANCHOR_WAY ? ['–', '–'] : [over(p50, anchor.p50), over(p99, anchor.p99)];
+  const overHop = name.startsWith('bare') ? ['–', '–'] : [over(p50, hopAnchor.p50), over(p99, hopAnchor.p99)];
   console.log(
-    `| ${name} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${added[0]} | ${added[1]} | ${cpu.toFixed(0)} |`,
+    `| ${name} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${added[0]} | ${added[1]} | ${overHop[0]} | ${overHop[1]} | ${cpu.toFixed(0)} |`,
   );
 }
