@@ -222,7 +222,11 @@ function bareRunscBundle(root: string): string {
 }
 
 /** What the bubblewrap driver's launcher runs as root to join the cgroup (bubblewrap-driver.ts). */
-const LAUNCH_SCRIPT = 'for file in $1; do echo $$ > "$file" || exit 125; done; shift; exec "$@"';
+/** Joins the cgroups the way the driver does: `0` (the shell itself) into each join file. */
+const LAUNCH_SCRIPT = 'for file in $1; do echo 0 > "$file" || exit 125; done; shift; exec "$@"';
+/** The join before 2026-12-07: the shell's pid into each controller's `cgroup.procs`. */
+const LAUNCH_SCRIPT_PROCS =
+  'for file in $1; do echo $$ > "${file%/*}/cgroup.procs" || exit 125; done; shift; exec "$@"';
 
 /** The bwrap argv (without argv[0]) the driver really runs in sandbox `id`, read from /proc. */
 async function driverBwrapArgv(driver: SandboxDriver, root: string, id: string): Promise<string[]> {
@@ -270,8 +274,14 @@ async function bubblewrapLadder(
   const setpriv = IS_ROOT
     ? ['/usr/bin/setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--']
     : [];
-  const procs = cgroups ? new SandboxCgroup(cgroups, `bwrap-${id}`).procsFiles() : [];
-  const sh = (files: string[]) => ['/bin/sh', '-c', LAUNCH_SCRIPT, 'sandbox-launch', files.join(' ')];
+  const joins = cgroups ? new SandboxCgroup(cgroups, `bwrap-${id}`).joinFiles() : [];
+  const sh = (files: string[], script = LAUNCH_SCRIPT) => [
+    '/bin/sh',
+    '-c',
+    script,
+    'sandbox-launch',
+    files.join(' '),
+  ];
   const full = [...setpriv, bwrap, ...ours, ...inside, ...TRUE];
   type Step = { step: string; base?: string; run: () => Promise<void> };
   const steps: Step[] = [
@@ -288,13 +298,18 @@ async function bubblewrapLadder(
   add('+ our mounts, user, env (no seccomp)', () => launch([...setpriv, bwrap, ...oursNoSeccomp, ...TRUE]));
   add('+ seccomp filter on fd 3', () => launch([...setpriv, bwrap, ...ours, ...TRUE], seccomp));
   add('+ prlimit inside', () => launch(full, seccomp));
-  if (procs.length > 0) {
+  if (joins.length > 0) {
     add('+ /bin/sh launcher, no cgroup join', () => launch([...sh([]), ...full], seccomp));
-    add('+ cgroup join (the driver does it from Perl)', () => launch([...sh(procs), ...full], seccomp));
+    steps.push({
+      step: '(before) + cgroup join by pid into cgroup.procs',
+      base: previous,
+      run: () => launch([...sh(joins, LAUNCH_SCRIPT_PROCS), ...full], seccomp),
+    });
+    add('+ cgroup join (the driver does it from Perl)', () => launch([...sh(joins), ...full], seccomp));
     steps.push({
       step: 'host: /bin/sh cgroup join → true',
       base: 'host spawn of true',
-      run: () => launch([...sh(procs), ...TRUE]),
+      run: () => launch([...sh(joins), ...TRUE]),
     });
   }
   add('driver.exec (+ OOM counter reads)', async () => check(await driver.exec(id, TRUE)));

@@ -20,12 +20,13 @@ const IS_ROOT = process.getuid?.() === 0;
 /** prctl's syscall number (perl's `syscall` takes raw numbers). */
 const PRCTL_SYSCALL = process.arch === 'arm64' ? 167 : 157;
 
-/** argv: CGROUP_PROCS_FILES (space-separated) PRCTL_NR COMMAND... — see #launcher. */
+/** argv: CGROUP_JOIN_FILES (space-separated) PRCTL_NR COMMAND... — see #launcher. */
 const LAUNCHER = [
-  'my ($procs, $prctl) = splice(@ARGV, 0, 2);',
+  'my ($joins, $prctl) = splice(@ARGV, 0, 2);',
   // PR_SET_CHILD_SUBREAPER: orphans of the sandbox come to us, not to the host's init.
   'syscall($prctl, 36, 1, 0, 0, 0) == 0 or exit 125;',
-  'for my $file (split / /, $procs) { open(my $fh, ">", $file) or exit 125; print $fh "$$\\n"; close($fh) or exit 125; }',
+  // "0" is the writing thread itself (the launcher has one): see SandboxCgroup.joinFiles.
+  'for my $file (split / /, $joins) { open(my $fh, ">", $file) or exit 125; print $fh "0\\n"; close($fh) or exit 125; }',
   'my $child = fork() // exit 125;',
   'if ($child == 0) { exec { $ARGV[0] } @ARGV; exit 127; }',
   'my $status = 0;',
@@ -107,12 +108,12 @@ export class BubblewrapSandboxDriver implements SandboxDriver {
     const drop = IS_ROOT
       ? ['/usr/bin/setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups', '--']
       : [];
-    const procs = sandbox.cgroup?.procsFiles() ?? [];
+    const joins = sandbox.cgroup?.joinFiles() ?? [];
     return [
       '/usr/bin/perl',
       '-e',
       LAUNCHER,
-      procs.join(' '),
+      joins.join(' '),
       String(PRCTL_SYSCALL),
       ...drop,
       this.#bwrap,

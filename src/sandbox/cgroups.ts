@@ -39,7 +39,7 @@ export async function detectCgroups(): Promise<CgroupVersion | null> {
 
 /**
  * One sandbox's cgroups (memory, pids, cpu): the kernel caps the whole process tree, whatever it
- * forks. Processes join by writing their pid to every file in `procsFiles` before they exec.
+ * forks. A process joins by writing `0` (itself) to every file in `joinFiles` before it execs.
  */
 export class SandboxCgroup {
   readonly #version: CgroupVersion;
@@ -89,13 +89,19 @@ export class SandboxCgroup {
       .catch(() => undefined);
   }
 
-  /** The files a process writes its pid to, to join this sandbox's cgroups. */
-  procsFiles(): string[] {
+  /**
+   * The files a single-threaded process writes `0` (itself) to, to join this sandbox's cgroups. On
+   * v1 these are the thread-level `tasks` files: moving only the calling thread skips the
+   * cgroup-wide threadgroup lock, whose write side waits for an RCU grace period (12 ms p50 after
+   * idle on a 2-core VM, against 0.5 ms; bench/README.md, "Sandboxes"). Children forked afterwards
+   * start in the cgroups. On v2, `cgroup.procs`.
+   */
+  joinFiles(): string[] {
     if (this.#version === 'v2') return [path.join(this.#directory('memory'), 'cgroup.procs')];
     const files = [this.#directory('memory'), this.#directory('pids')].map((directory) =>
-      path.join(directory, 'cgroup.procs'),
+      path.join(directory, 'tasks'),
     );
-    if (existsSync(this.#directory('cpu'))) files.push(path.join(this.#directory('cpu'), 'cgroup.procs'));
+    if (existsSync(this.#directory('cpu'))) files.push(path.join(this.#directory('cpu'), 'tasks'));
     return files;
   }
 
