@@ -1,6 +1,7 @@
 // npm postinstall. Never fails the install: each step only makes the first start faster.
 // 1. Bundle actl into dist/bin (about a second), so bin/actl need not compile TypeScript.
-// 2. Build the PGlite template (an initialised empty cluster), so the first `npm start` and every
+// 2. Build the static in-sandbox launcher of the gVisor driver (needs a C compiler; else Perl's).
+// 3. Build the PGlite template (an initialised empty cluster), so the first `npm start` and every
 //    test database start in about a second instead of running initdb (about 9 s).
 import { spawnSync } from 'node:child_process';
 
@@ -12,6 +13,8 @@ if (process.env.AGENTICAI_SKIP_POSTINSTALL !== '1') {
   } catch (error) {
     console.warn(`agenticai: could not bundle actl (${error.message}); bin/actl will run from the sources`);
   }
+  const { buildLauncher } = await import('./build-launcher.mjs');
+  buildLauncher();
   const warm = spawnSync(
     process.execPath,
     [

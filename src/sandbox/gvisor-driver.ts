@@ -7,6 +7,7 @@ import type { ExecOptions, ExecResult, SandboxDriver, SandboxSpec, SandboxStats 
 import type { EgressAttempt } from './egress-proxy.ts';
 import { hostSystemPaths } from './host-root.ts';
 import { type LocalSandbox, LocalSandboxes } from './local-sandboxes.ts';
+import { builtLauncher } from './native-launcher.ts';
 import { runProcess } from './run-process.ts';
 import { SANDBOX_UID } from './workspace.ts';
 
@@ -14,6 +15,8 @@ export interface GvisorOptions {
   root: string;
   cgroups: CgroupVersion | null;
   runsc?: string;
+  /** The static in-sandbox launcher on the host; default: the one built at install, else Perl's. */
+  launcher?: string | null;
   onEgress?: (sandboxId: string, attempt: EgressAttempt) => void;
 }
 
@@ -31,6 +34,8 @@ const CONTAINER_STOPPED = /cannot execute in container .* in state stopped/;
  */
 export class GvisorSandboxDriver implements SandboxDriver {
   readonly name = 'gvisor' as const;
+  /** What starts each command inside: the static launcher built at install, or Perl's fallback. */
+  readonly launcher: 'static' | 'perl';
   readonly #sandboxes: LocalSandboxes;
   readonly #runsc: string;
   readonly #state: string;
@@ -39,12 +44,15 @@ export class GvisorSandboxDriver implements SandboxDriver {
   constructor(options: GvisorOptions) {
     this.#runsc = options.runsc ?? '/usr/bin/runsc';
     this.#state = path.join(options.root, '.runsc');
+    const launcher = options.launcher === undefined ? builtLauncher() : options.launcher;
+    this.launcher = launcher ? 'static' : 'perl';
     this.#sandboxes = new LocalSandboxes({
       root: options.root,
       cgroups: options.cgroups,
       cgroupPrefix: 'gvisor-',
       ownsCgroup: false,
       inside: 'seccomp-launcher',
+      launcher,
       onEgress: options.onEgress,
     });
   }

@@ -103,8 +103,8 @@ const RESOURCES: Record<string, number> = {
  * Inside gVisor, runsc applies no seccomp filter to `runsc exec` processes, and its kernel lets
  * an unprivileged process create a user namespace. This launcher (perl-base is always in /usr)
  * sets the rlimits, sets no_new_privs and installs the same seccomp filter bubblewrap uses (read
- * from the sandbox's read-only run folder), then execs the command: one process start, as the
- * `prlimit` it replaces.
+ * from the sandbox's read-only run folder), then execs the command. It is the fallback of the
+ * static launcher (launcher/sandbox-launch.c, the same steps), used where that was not built.
  */
 const INSIDE_LAUNCHER = [
   'my ($filter, $prctl, $setrlimit, $limits) = splice(@ARGV, 0, 4); shift @ARGV if @ARGV && $ARGV[0] eq "--";',
@@ -119,15 +119,22 @@ const INSIDE_LAUNCHER = [
 /** Where each sandbox's seccomp program is, inside (its run folder is bound read-only there). */
 export const SANDBOX_SECCOMP_FILE = '/run/agenticai/seccomp.bpf';
 
-/** The in-sandbox launcher's argv prefix: rlimits, no_new_privs, seccomp, then the command. */
-export function seccompLauncherPrefix(limits: {
-  cpuSeconds: number;
-  workspaceBytes: number;
-  maxProcesses: number;
-}): string[] {
+/**
+ * The in-sandbox launcher's argv prefix: rlimits, no_new_privs, seccomp, then the command. With
+ * `nativeLauncher` (its path inside the sandbox), the static launcher; else the Perl one.
+ */
+export function seccompLauncherPrefix(
+  limits: {
+    cpuSeconds: number;
+    workspaceBytes: number;
+    maxProcesses: number;
+  },
+  nativeLauncher?: string,
+): string[] {
   const spec = sandboxRlimits(limits, true)
     .map((limit) => `${RESOURCES[limit.type]}:${limit.soft}:${limit.hard}`)
     .join(',');
+  if (nativeLauncher) return [nativeLauncher, SANDBOX_SECCOMP_FILE, spec, '--'];
   return [
     '/usr/bin/perl',
     '-e',

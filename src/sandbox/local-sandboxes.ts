@@ -18,6 +18,7 @@ import {
   SANDBOX_SECCOMP_FILE,
   seccompLauncherPrefix,
 } from './host-root.ts';
+import { placeLauncher, SANDBOX_NATIVE_LAUNCHER } from './native-launcher.ts';
 import type { ProcessRun } from './run-process.ts';
 import { seccompProgram } from './seccomp.ts';
 import { SandboxDirectories } from './workspace.ts';
@@ -46,6 +47,11 @@ export interface LocalSandboxesOptions {
    * RLIMIT_NPROC too, right where the sandbox has a kernel and uid space of its own).
    */
   inside: 'prlimit' | 'seccomp-launcher';
+  /**
+   * With `seccomp-launcher`: the static launcher on the host, placed in each sandbox's run folder
+   * (see native-launcher.ts); null or absent: the Perl launcher.
+   */
+  launcher?: string | null | undefined;
   onEgress?: ((sandboxId: string, attempt: EgressAttempt) => void) | undefined;
 }
 
@@ -78,7 +84,7 @@ export class LocalSandboxes {
       await directories.create(spec.limits.workspaceBytes);
       await fs.writeFile(path.join(directories.run, 'passwd'), SANDBOX_PASSWD, { mode: 0o644 });
       await fs.writeFile(path.join(directories.run, 'group'), SANDBOX_GROUP, { mode: 0o644 });
-      if (this.#options.inside === 'seccomp-launcher')
+      if (this.#options.inside === 'seccomp-launcher') {
         await fs.writeFile(
           path.join(directories.run, path.basename(SANDBOX_SECCOMP_FILE)),
           seccompProgram(),
@@ -86,6 +92,8 @@ export class LocalSandboxes {
             mode: 0o644,
           },
         );
+        if (this.#options.launcher) await placeLauncher(this.#options.launcher, directories.run);
+      }
       if (cgroup && this.#options.ownsCgroup) await cgroup.create(spec.limits);
       if (spec.egress.length > 0) {
         await fs.copyFile(
@@ -144,7 +152,10 @@ export class LocalSandboxes {
     const limits =
       this.#options.inside === 'prlimit'
         ? prlimitPrefix(sandbox.spec.limits, false)
-        : seccompLauncherPrefix(sandbox.spec.limits);
+        : seccompLauncherPrefix(
+            sandbox.spec.limits,
+            this.#options.launcher ? SANDBOX_NATIVE_LAUNCHER : undefined,
+          );
     // Limits (and, in gVisor, the seccomp filter) first, so the forwarder is under them too.
     return [...limits, ...forwarder, ...command];
   }

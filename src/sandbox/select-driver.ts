@@ -84,7 +84,8 @@ async function select(options: Parameters<typeof selectSandboxDriver>[0]): Promi
       const limits = cgroups
         ? `cgroups ${cgroups}`
         : 'no writable cgroups: memory and process limits are rlimits only';
-      return { driver: made, trials, reason: `${name} (${detail.text}; ${limits})` };
+      const launcher = made instanceof GvisorSandboxDriver ? `; ${made.launcher} in-sandbox launcher` : '';
+      return { driver: made, trials, reason: `${name} (${detail.text}; ${limits}${launcher})` };
     }
   }
   const tried = trials.map((trial) => `${trial.driver}: ${trial.detail}`).join('; ');
