@@ -87,7 +87,13 @@ describe.each([
       const result = await driver.exec(id, python(LIMITS_AND_FILTER));
       expect(result, result.stderr).toMatchObject({ outcome: 'completed', exitCode: 0 });
       const lines = result.stdout.trim().split('\n');
-      expect(lines).toEqual(['nproc 48 48', 'cpu 7 8', 'core 0 0', 'unshare -1 EPERM', 'no_new_privs 1 seccomp 2']);
+      expect(lines).toEqual([
+        'nproc 48 48',
+        'cpu 7 8',
+        'core 0 0',
+        'unshare -1 EPERM',
+        'no_new_privs 1 seccomp 2',
+      ]);
     }, 60_000);
 
     it("passes the command's exit code and output through, and 127 for a missing command", async () => {
