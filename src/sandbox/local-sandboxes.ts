@@ -81,20 +81,16 @@ export class LocalSandboxes {
     const sandbox: LocalSandbox = { spec, directories, cgroup, proxy: undefined, restarts: 0 };
     this.#sandboxes.set(spec.id, sandbox);
     try {
-      await directories.create(spec.limits.workspaceBytes);
-      await fs.writeFile(path.join(directories.run, 'passwd'), SANDBOX_PASSWD, { mode: 0o644 });
-      await fs.writeFile(path.join(directories.run, 'group'), SANDBOX_GROUP, { mode: 0o644 });
-      if (this.#options.inside === 'seccomp-launcher') {
-        await fs.writeFile(
-          path.join(directories.run, path.basename(SANDBOX_SECCOMP_FILE)),
-          seccompProgram(),
-          {
-            mode: 0o644,
-          },
-        );
-        if (this.#options.launcher) await placeLauncher(this.#options.launcher, directories.run);
-      }
-      if (cgroup && this.#options.ownsCgroup) await cgroup.create(spec.limits);
+      await directories.makeFolders();
+      // The mount is a spawned process: the run folder and the cgroups are made meanwhile. Every
+      // step settles before a failure is thrown, so the cleanup never races a mount in flight.
+      const steps = await Promise.allSettled([
+        directories.mountWorkspace(spec.limits.workspaceBytes),
+        this.#fillRunFolder(directories.run),
+        cgroup && this.#options.ownsCgroup ? cgroup.create(spec.limits) : undefined,
+      ]);
+      const failed = steps.find((step) => step.status === 'rejected');
+      if (failed) throw failed.reason;
       if (spec.egress.length > 0) {
         await fs.copyFile(
           EGRESS_FORWARDER_PATH,
@@ -115,6 +111,17 @@ export class LocalSandboxes {
         cause: error,
       });
     }
+  }
+
+  /** passwd and group naming only the sandbox user, and gVisor's seccomp program and launcher. */
+  async #fillRunFolder(run: string): Promise<void> {
+    await fs.writeFile(path.join(run, 'passwd'), SANDBOX_PASSWD, { mode: 0o644 });
+    await fs.writeFile(path.join(run, 'group'), SANDBOX_GROUP, { mode: 0o644 });
+    if (this.#options.inside !== 'seccomp-launcher') return;
+    await fs.writeFile(path.join(run, path.basename(SANDBOX_SECCOMP_FILE)), seccompProgram(), {
+      mode: 0o644,
+    });
+    if (this.#options.launcher) await placeLauncher(this.#options.launcher, run);
   }
 
   /** Throws NOT_FOUND for an id this process does not hold. */

@@ -1,5 +1,5 @@
 import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PACKAGE_ROOT } from '../core/index.ts';
 
 /**
@@ -21,7 +21,7 @@ export function builtLauncher(): string | null {
  * system (no copy per sandbox), a copy where it is not. Owned by root, mode 0755, bound read-only.
  */
 export async function placeLauncher(launcher: string, runFolder: string): Promise<void> {
-  const target = join(runFolder, 'sandbox-launch');
+  const target = join(runFolder, basename(SANDBOX_NATIVE_LAUNCHER));
   await fs.link(launcher, target).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
     await fs.copyFile(launcher, target);

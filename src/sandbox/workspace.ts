@@ -28,15 +28,19 @@ export class SandboxDirectories {
     this.bundle = path.join(this.base, 'bundle');
   }
 
-  /**
-   * As root the workspace is a tmpfs of `workspaceBytes`, so the kernel enforces the size; else a
-   * plain directory whose files are capped one by one (RLIMIT_FSIZE in the sandbox).
-   */
-  async create(workspaceBytes: number): Promise<void> {
+  /** The folders, empty: the run folder can be filled while the workspace is being mounted. */
+  async makeFolders(): Promise<void> {
     // Traversable but not listable: bwrap opens these as the unprivileged sandbox user.
     await fs.mkdir(this.base, { recursive: true, mode: 0o711 });
     await fs.mkdir(this.workspace, { mode: 0o700 });
     await fs.mkdir(this.run, { mode: 0o755 });
+  }
+
+  /**
+   * As root the workspace is a tmpfs of `workspaceBytes`, so the kernel enforces the size; else a
+   * plain directory whose files are capped one by one (RLIMIT_FSIZE in the sandbox).
+   */
+  async mountWorkspace(workspaceBytes: number): Promise<void> {
     if (!IS_ROOT) return;
     await command('mount', [
       '-t',

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxLimitsSchema } from '../../src/sandbox/driver.ts';
 import { GvisorSandboxDriver } from '../../src/sandbox/gvisor-driver.ts';
 import { builtLauncher, NATIVE_LAUNCHER_PATH } from '../../src/sandbox/native-launcher.ts';
-import { detectCgroups, LOCAL_DRIVERS, makeSandboxRoot, python, randomToken } from './sandbox-drivers.ts';
+import {
+  detectCgroups,
+  hostLeftovers,
+  LOCAL_DRIVERS,
+  makeSandboxRoot,
+  python,
+  randomToken,
+} from './sandbox-drivers.ts';
 
 // gVisor starts every command through an in-sandbox launcher (runsc applies no seccomp filter to
 // exec'd processes): the static one built at install, or Perl's where no C compiler was found.
@@ -104,4 +111,22 @@ describe.each([
       expect(missing.stderr).toContain('/usr/bin/no-such-command');
     }, 60_000);
   });
+});
+
+describe.skipIf(unavailable !== null)('a sandbox whose set-up fails', () => {
+  it('is refused with the reason, and leaves no mount, cgroup, container or folder behind', async () => {
+    const root = makeSandboxRoot('sbx-launch-missing');
+    const id = `missing-${randomToken()}`;
+    try {
+      // The launcher is placed while the workspace is being mounted: a failure there must still
+      // undo the mount and everything else made so far.
+      const driver = new GvisorSandboxDriver({ root, cgroups, launcher: '/nonexistent/sandbox-launch' });
+      await expect(driver.create({ id, limits: SandboxLimitsSchema.parse({}), egress: [] })).rejects.toThrow(
+        /sandbox could not be set up: .*ENOENT/,
+      );
+      expect(hostLeftovers(root, [id])).toEqual({ mounts: [], cgroups: [], containers: [], directories: [] });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
